@@ -1,0 +1,88 @@
+// Package plugin holds the Grafana handlers of the data source: one file per handler (query,
+// health, resource) and the instance that owns the connections. Instances are created per data
+// source and settings version by the SDK's instance manager, and disposed when settings change.
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/peermetrics/grafana-datasource/pkg/settings"
+	"github.com/peermetrics/grafana-datasource/pkg/store"
+)
+
+// Compile-time checks of the handlers the data source implements.
+var (
+	_ backend.QueryDataHandler      = (*Datasource)(nil)
+	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
+	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
+)
+
+// Datasource is one configured Peermetrics data source.
+type Datasource struct {
+	settings settings.Settings
+	// settingsErr is reported by every query and the health check instead of failing creation,
+	// so a bad configuration is a readable message in Grafana, not a broken plugin.
+	settingsErr error
+
+	poolOnce sync.Once
+	pool     *pgxpool.Pool
+	poolErr  error
+
+	redisOnce sync.Once
+	redis     redis.UniversalClient
+}
+
+// NewDatasource is the instance factory given to datasource.Manage.
+func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	cfg, err := settings.Load(s)
+	return &Datasource{settings: cfg, settingsErr: err}, nil
+}
+
+// db returns the pool, creating it on first use: a data source that is never queried opens no
+// connection, and a database that is down at start-up does not prevent the instance from existing.
+func (d *Datasource) db() (*pgxpool.Pool, error) {
+	if d.settingsErr != nil {
+		return nil, d.settingsErr
+	}
+	d.poolOnce.Do(func() {
+		cfg, err := d.settings.PoolConfig()
+		if err != nil {
+			d.poolErr = err
+			return
+		}
+		// NewWithConfig does not connect; connections are made (and re-made after an outage) on demand.
+		d.pool, d.poolErr = pgxpool.NewWithConfig(context.Background(), cfg)
+	})
+	return d.pool, d.poolErr
+}
+
+func (d *Datasource) store() (*store.Store, error) {
+	pool, err := d.db()
+	if err != nil {
+		return nil, err
+	}
+	return store.New(pool, store.Scope{AppIDs: d.settings.AppIDs, OrganizationID: d.settings.OrganizationID}, d.settings.Thresholds), nil
+}
+
+// Dispose closes the pool when Grafana replaces or removes the instance.
+func (d *Datasource) Dispose() {
+	if d.pool != nil {
+		d.pool.Close()
+	}
+	if d.redis != nil {
+		_ = d.redis.Close()
+	}
+}
+
+// hostDesc names the database in messages without any credential.
+func (d *Datasource) hostDesc() string {
+	return fmt.Sprintf("PostgreSQL at %s (database %s)", d.settings.Host, d.settings.Database)
+}

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/peermetrics/grafana-datasource/pkg/query"
+)
+
+// Session dimensions as SQL over an app_session alias. JSON is read with operators that yield NULL
+// (never an error) on legacy shapes, and NULL or empty values read as "unknown" so that they can be
+// grouped and filtered like any other value.
+var sessionDims = map[string]string{
+	"browser":    "COALESCE(NULLIF(%[1]s.platform #>> '{browser,name}', ''), 'unknown')",
+	"os":         "COALESCE(NULLIF(%[1]s.platform #>> '{os,name}', ''), 'unknown')",
+	"country":    "COALESCE(NULLIF(%[1]s.geo_ip ->> 'country_code', ''), 'unknown')",
+	"city":       "COALESCE(NULLIF(%[1]s.geo_ip ->> 'city', ''), 'unknown')",
+	"appVersion": "COALESCE(NULLIF(%[1]s.app_version, ''), 'unknown')",
+	// NULL webrtc_sdk means plain RTCPeerConnection use.
+	"sdk": "COALESCE(NULLIF(%[1]s.webrtc_sdk, ''), 'none')",
+}
+
+func dim(name, alias string) string { return fmt.Sprintf(sessionDims[name], alias) }
+
+// sessionDimPreds are the browser/os/country/appVersion/sdk filters on a session alias.
+func (b *sqlb) sessionDimPreds(s string, f query.Filters) []string {
+	var out []string
+	for _, d := range []struct {
+		name   string
+		values []string
+	}{{"browser", f.Browser}, {"os", f.OS}, {"country", f.Country}, {"appVersion", f.AppVersion}, {"sdk", f.SDK}} {
+		if len(d.values) > 0 {
+			out = append(out, dim(d.name, s)+" = ANY("+b.p(d.values)+"::text[])")
+		}
+	}
+	return out
+}
+
+func hasSessionDims(f query.Filters) bool {
+	return len(f.Browser)+len(f.OS)+len(f.Country)+len(f.AppVersion)+len(f.SDK) > 0
+}
+
+// participantPred narrows a participant uuid column to filters.participantId, which may be the
+// app's own participant id or the Peermetrics uuid.
+func (b *sqlb) participantPred(col string, f query.Filters) string {
+	if f.ParticipantID == "" {
+		return ""
+	}
+	x := b.p(f.ParticipantID)
+	return col + " IN (SELECT p.id FROM participant p WHERE p.participant_id = " + x + " OR p.id::text = " + x + ")"
+}
+
+// confOwnPreds are the filters on a conference's own columns (duration, search).
+func (b *sqlb) confOwnPreds(c string, f query.Filters) []string {
+	var out []string
+	if f.DurationMinSeconds != nil {
+		out = append(out, c+".duration >= "+b.p(*f.DurationMinSeconds))
+	}
+	if f.DurationMaxSeconds != nil {
+		out = append(out, c+".duration < "+b.p(*f.DurationMaxSeconds))
+	}
+	if f.Search != "" {
+		x := b.p("%" + escapeLike(f.Search) + "%")
+		out = append(out, "("+c+".conference_id ILIKE "+x+" OR "+c+".conference_name ILIKE "+x+" OR "+c+".id::text = "+b.p(f.Search)+")")
+	}
+	return out
+}
+
+// confIssueCodePred keeps conferences with an active issue of one of the codes, attributed through
+// its connection, else its session, when the issue has no conference_id.
+func (b *sqlb) confIssueCodePred(c string, f query.Filters) string {
+	if len(f.IssueCode) == 0 {
+		return ""
+	}
+	return c + ".id IN (SELECT s.conference_id FROM app_issue i JOIN app_session s ON s.id = i.session_id AND s.is_active" +
+		" LEFT JOIN app_connection cn ON cn.id = i.connection_id" +
+		" WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active) AND i.code = ANY(" + b.p(f.IssueCode) + "::text[]))"
+}
+
+// confSessionPred keeps conferences having a session that matches the session dimensions and
+// the participant filter.
+func (b *sqlb) confSessionPred(c string, f query.Filters) string {
+	preds := b.sessionDimPreds("fs", f)
+	if p := b.participantPred("fs.participant_id", f); p != "" {
+		preds = append(preds, p)
+	}
+	if len(preds) == 0 {
+		return ""
+	}
+	return "EXISTS (SELECT 1 FROM app_session fs WHERE fs.conference_id = " + c + ".id AND fs.is_active AND " + and(preds...) + ")"
+}
+
+// statusCTE classifies the conferences listed by idsSQL with Peermetrics's precedence
+// (ongoing > error > warning > success). Issues are aggregated in one hash join, never a correlated
+// EXISTS per conference (SPEC §8), and attributed through their connection, else their session,
+// when conference_id is NULL. Every issue has a session, so joining through it reaches all of them.
+func statusCTE(name, idsSQL string) string {
+	return name + ` AS (
+  SELECT c.id, CASE WHEN c.ongoing THEN 'ongoing' WHEN ci.has_error THEN 'error'
+                    WHEN ci.has_warning THEN 'warning' ELSE 'success' END AS status
+  FROM conference c
+  LEFT JOIN (
+    SELECT COALESCE(i.conference_id, cn.conference_id, s.conference_id) AS conference_id,
+           bool_or(i.type = 'e') AS has_error, bool_or(i.type = 'w') AS has_warning
+    FROM app_issue i
+    JOIN app_session s ON s.id = i.session_id AND s.is_active
+    LEFT JOIN app_connection cn ON cn.id = i.connection_id
+    WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active)
+      AND s.conference_id IN (` + idsSQL + `)
+    GROUP BY 1
+  ) ci ON ci.conference_id = c.id
+  WHERE c.id IN (` + idsSQL + `)
+)`
+}
+
+// isoTS matches the ISO 8601 timestamps the SDK writes, so a malformed one is skipped instead of
+// failing the statement on a cast (PostgreSQL 15 has no pg_input_is_valid).
+const isoTS = `'^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]\d\d(:?\d\d)?)?$'`
+
+// setupMs is the connection setup time of Peermetrics: the first negotiation, only when its
+// status is connected, end - start in ms; NULL otherwise or when the JSON is malformed.
+func setupMs(cn string) string {
+	n := cn + ".connection_info -> 'negotiations' -> 0"
+	return `(CASE WHEN jsonb_typeof(` + cn + `.connection_info -> 'negotiations') = 'array'
+   AND ` + n + ` ->> 'status' = 'connected'
+   AND ` + n + ` ->> 'start_time' ~ ` + isoTS + `
+   AND ` + n + ` ->> 'end_time' ~ ` + isoTS + `
+ THEN extract(epoch FROM ((` + n + ` ->> 'end_time')::timestamptz - (` + n + ` ->> 'start_time')::timestamptz)) * 1000 END)`
+}
+
+func escapeLike(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '%' || r == '_' || r == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/peermetrics/grafana-datasource/pkg/frames"
+	"github.com/peermetrics/grafana-datasource/pkg/query"
+)
+
+// Overview definitions (one row, SPEC §3):
+//   - conferences: conferences created in the range; conferencesWithErrors/Warnings: those whose
+//     status (ongoing > error > warning > success) is error/warning; errorRatePct = errors/conferences.
+//   - sessions, participants (distinct active non-SFU), minutes (sum of session durations / 60, i.e.
+//     participant-minutes): sessions created in the range.
+//   - connections, relayedPct (relay among connections of known type), setupP50Ms/P95Ms (exact
+//     percentile_cont of the Peermetrics setup time): connections created in the range.
+//   - gumErrorRatePct: sessions with a getusermedia_error or no_media_access issue / sessions.
+//   - mosP50: median eMOS of inbound audio samples (computed by the stats package; null until then).
+const overviewSQL = `,
+gum AS (SELECT count(DISTINCT i.session_id) AS n FROM app_issue i
+        WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access')
+          AND i.session_id IN (SELECT id FROM sess)),
+setup AS (SELECT ` + `%s` + ` AS ms FROM conn)
+SELECT
+  (SELECT count(*) FROM conf),
+  (SELECT count(DISTINCT p.id) FROM sess JOIN participant p ON p.id = sess.participant_id AND p.is_active AND NOT p.is_sfu),
+  (SELECT count(*) FROM sess),
+  (SELECT count(*) FROM conn),
+  (SELECT COALESCE(sum(duration), 0) / 60.0 FROM sess)::float8,
+  (SELECT count(*) FILTER (WHERE status = 'error') FROM conf),
+  (SELECT count(*) FILTER (WHERE status = 'warning') FROM conf),
+  (SELECT count(*) FILTER (WHERE type = 'r') FROM conn),
+  (SELECT count(*) FILTER (WHERE type IS NOT NULL) FROM conn),
+  (SELECT n FROM gum),
+  (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM setup WHERE ms >= 0),
+  (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FROM setup WHERE ms >= 0)`
+
+func runOverview(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
+	b := &sqlb{}
+	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true}) + sprintf(overviewSQL, setupMs("conn"))
+	var (
+		conferences, participants, sessions, connections, withErr, withWarn, relayed, typed, gum int64
+		minutes                                                                                  float64
+		setupP50, setupP95                                                                       *float64
+	)
+	err := s.db.QueryRow(ctx, sql, b.args...).Scan(&conferences, &participants, &sessions, &connections, &minutes,
+		&withErr, &withWarn, &relayed, &typed, &gum, &setupP50, &setupP95)
+	if err != nil {
+		return nil, err
+	}
+	f := data.NewFrame("overview")
+	frames.Meta(f, data.FrameTypeNumericWide, data.VisTypeTable, sql, b.args)
+	num := func(name, display, unit string, v *float64) *data.Field {
+		return frames.Config(data.NewField(name, nil, []*float64{v}), display, unit)
+	}
+	cnt := func(v int64) *float64 { x := float64(v); return &x }
+	fConf := num("conferences", "Conferences", "none", cnt(conferences))
+	fErr := num("conferencesWithErrors", "Conferences with errors", "none", cnt(withErr))
+	fWarn := num("conferencesWithWarnings", "Conferences with warnings", "none", cnt(withWarn))
+	fSess := num("sessions", "Sessions", "none", cnt(sessions))
+	f.Fields = append(f.Fields,
+		fConf,
+		num("participants", "Participants", "none", cnt(participants)),
+		fSess,
+		num("connections", "Connections", "none", cnt(connections)),
+		num("minutes", "Participant minutes", "none", &minutes),
+		fErr, fWarn,
+		num("errorRatePct", "Conference error rate", "percent", pct(withErr, conferences)),
+		num("relayedPct", "Relayed connections", "percent", pct(relayed, typed)),
+		num("gumErrorRatePct", "getUserMedia error rate", "percent", pct(gum, sessions)),
+		num("setupP50Ms", "Setup time p50", "ms", setupP50),
+		num("setupP95Ms", "Setup time p95", "ms", setupP95),
+		num("mosP50", "MOS p50", "none", nil),
+	)
+	base := func() *frames.Link { return frames.To(frames.DashConferences).Range(q.From, q.To).Filters(q) }
+	frames.AddLink(fConf, "Conferences", base().String())
+	frames.AddLink(fErr, "Conferences with errors", base().Set("status", "error").String())
+	frames.AddLink(fWarn, "Conferences with warnings", base().Set("status", "warning").String())
+	return data.Frames{f}, nil
+}
+
+// pct is part/whole in percent, null when there is nothing to divide by.
+func pct(part, whole int64) *float64 {
+	if whole == 0 {
+		return nil
+	}
+	v := float64(part) * 100 / float64(whole)
+	return &v
+}

@@ -1,0 +1,100 @@
+package store
+
+import (
+	"strings"
+
+	"github.com/peermetrics/grafana-datasource/pkg/query"
+)
+
+// need says which entity sets a statement uses.
+type need struct{ conf, sess, conn bool }
+
+// entityCTEs writes the filtered entity sets most statements start from, each on its own
+// created_at (SPEC §3):
+//
+//	conf(id, status, ongoing, duration, created_at)          conferences
+//	sess(id, conference_id, participant_id, duration, created_at, platform, geo_ip, app_version, webrtc_sdk) sessions
+//	conn(id, session_id, conference_id, type, state, connection_info, created_at) connections
+//
+// Filters apply where their dimension exists: session dimensions to a session itself, to a
+// conference through any of its sessions, to a connection through its session; conference columns
+// (status, duration, search) to a conference and to what lies under it; issue codes to the entity
+// that carries the issue. Soft-deleted rows and everything under them are left out.
+func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
+	f := q.Filters
+	var ctes []string
+	if n.conf {
+		preds := []string{"c.is_active", b.scopePred("c", s, q.AppID), b.rangePred("c", q)}
+		preds = append(preds, b.confOwnPreds("c", f)...)
+		preds = append(preds, b.confIssueCodePred("c", f), b.confSessionPred("c", f))
+		ctes = append(ctes, "conf0 AS MATERIALIZED (SELECT c.id, c.ongoing, c.duration, c.created_at FROM conference c WHERE "+and(preds...)+")")
+	}
+	// Filters that sessions and connections inherit from their conference.
+	parent := func() []string {
+		preds := []string{"c.is_active", b.scopePred("c", s, q.AppID)}
+		return append(preds, b.confOwnPreds("c", f)...)
+	}
+	if n.sess {
+		preds := append(parent(), "s.is_active", b.rangePred("s", q), b.participantPred("s.participant_id", f))
+		preds = append(preds, b.sessionDimPreds("s", f)...)
+		if len(f.IssueCode) > 0 {
+			preds = append(preds, "s.id IN (SELECT i.session_id FROM app_issue i WHERE i.is_active AND i.code = ANY("+b.p(f.IssueCode)+"::text[]))")
+		}
+		ctes = append(ctes, `sess0 AS MATERIALIZED (SELECT s.id, s.conference_id, s.participant_id, s.duration, s.created_at,
+  s.platform, s.geo_ip, s.app_version, s.webrtc_sdk
+  FROM app_session s JOIN conference c ON c.id = s.conference_id WHERE `+and(preds...)+")")
+	}
+	if n.conn {
+		preds := append(parent(), "cn.is_active", "s.is_active", b.rangePred("cn", q), b.participantPred("cn.participant_id", f))
+		preds = append(preds, b.sessionDimPreds("s", f)...)
+		if len(f.IssueCode) > 0 {
+			preds = append(preds, "cn.id IN (SELECT i.connection_id FROM app_issue i WHERE i.is_active AND i.code = ANY("+b.p(f.IssueCode)+"::text[]))")
+		}
+		ctes = append(ctes, `conn0 AS MATERIALIZED (SELECT cn.id, cn.session_id, cn.conference_id, cn.type, cn.state, cn.connection_info, cn.created_at
+  FROM app_connection cn JOIN app_session s ON s.id = cn.session_id JOIN conference c ON c.id = cn.conference_id
+  WHERE `+and(preds...)+")")
+	}
+
+	// Conference status: needed for conferences, and for what lies under conferences when the
+	// query filters on status.
+	var ids []string
+	if n.conf {
+		ids = append(ids, "SELECT id FROM conf0")
+	}
+	if len(f.Status) > 0 {
+		if n.sess {
+			ids = append(ids, "SELECT conference_id FROM sess0")
+		}
+		if n.conn {
+			ids = append(ids, "SELECT conference_id FROM conn0")
+		}
+	}
+	statusIn := ""
+	if len(ids) > 0 {
+		ctes = append(ctes, statusCTE("cstat", strings.Join(ids, " UNION ")))
+		if len(f.Status) > 0 {
+			statusIn = "SELECT id FROM cstat WHERE status = ANY(" + b.p(f.Status) + "::text[])"
+		}
+	}
+	if n.conf {
+		where := ""
+		if statusIn != "" {
+			where = " WHERE conf0.id IN (" + statusIn + ")"
+		}
+		ctes = append(ctes, "conf AS (SELECT conf0.*, cstat.status FROM conf0 JOIN cstat ON cstat.id = conf0.id"+where+")")
+	}
+	for _, e := range []struct {
+		on   bool
+		name string
+	}{{n.sess, "sess"}, {n.conn, "conn"}} {
+		if !e.on {
+			continue
+		}
+		where := ""
+		if statusIn != "" {
+			where = " WHERE conference_id IN (" + statusIn + ")"
+		}
+		ctes = append(ctes, e.name+" AS (SELECT * FROM "+e.name+"0"+where+")")
+	}
+	return "WITH " + strings.Join(ctes, ",\n")
+}

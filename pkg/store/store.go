@@ -1,0 +1,137 @@
+// Package store is the one place that knows the Peermetrics SQL. Each query type has a file that
+// builds one parameterized statement, runs it in PostgreSQL (aggregation happens there, not in Go)
+// and shapes the result into frames. Every statement carries the data source's scope, the query's
+// filters and the soft-delete rules of peermetrics-schema.md; identifiers only ever come from the
+// allowlists in this package.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/peermetrics/grafana-datasource/pkg/query"
+	"github.com/peermetrics/grafana-datasource/pkg/settings"
+)
+
+// DB is what the store needs of a pgx pool (or a counting wrapper in tests).
+type DB interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Scope is the set of apps a data source may read: listed app ids, an organization, both
+// (their intersection) or neither (every app).
+type Scope struct {
+	AppIDs         []string
+	OrganizationID string
+}
+
+// ErrForbidden is returned for a query that names an app outside the scope.
+var ErrForbidden = errors.New("forbidden")
+
+// Store runs queries for one data source.
+type Store struct {
+	db         DB
+	scope      Scope
+	thresholds settings.Thresholds
+}
+
+// New returns a store over db limited to scope.
+func New(db DB, scope Scope, th settings.Thresholds) *Store {
+	return &Store{db: db, scope: scope, thresholds: th}
+}
+
+type runner func(ctx context.Context, s *Store, q query.Query) (data.Frames, error)
+
+var runners = map[string]runner{
+	query.TypeOverview:         runOverview,
+	query.TypeConferenceStatus: runConferenceStatus,
+}
+
+// Supports reports whether the query type is implemented.
+func Supports(queryType string) bool { _, ok := runners[queryType]; return ok }
+
+// Run executes one validated query.
+func (s *Store) Run(ctx context.Context, q query.Query) (data.Frames, error) {
+	run, ok := runners[q.QueryType]
+	if !ok {
+		return nil, fmt.Errorf("query type %q is not implemented yet", q.QueryType)
+	}
+	if err := s.CheckApp(ctx, q.AppID); err != nil {
+		return nil, err
+	}
+	return run(ctx, s, q)
+}
+
+// CheckApp refuses an app id outside the scope. The scope is also inside every statement, so this
+// check only turns an empty answer into a clear error.
+func (s *Store) CheckApp(ctx context.Context, appID string) error {
+	if appID == "" {
+		return nil
+	}
+	if len(s.scope.AppIDs) > 0 && !slices.Contains(s.scope.AppIDs, appID) {
+		return fmt.Errorf("%w: app %s is outside this data source's scope", ErrForbidden, appID)
+	}
+	if s.scope.OrganizationID != "" {
+		var ok bool
+		err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM app WHERE id = $1 AND organization_id = $2)`,
+			appID, s.scope.OrganizationID).Scan(&ok)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: app %s is outside this data source's scope", ErrForbidden, appID)
+		}
+	}
+	return nil
+}
+
+// sqlb collects positional arguments while a statement is written.
+type sqlb struct{ args []any }
+
+// p adds an argument and returns its placeholder.
+func (b *sqlb) p(v any) string {
+	b.args = append(b.args, v)
+	return fmt.Sprintf("$%d", len(b.args))
+}
+
+// scopePred limits a conference alias to active apps in scope (and to the query's app).
+func (b *sqlb) scopePred(c string, s Scope, appID string) string {
+	conds := []string{"a.is_active"}
+	if len(s.AppIDs) > 0 {
+		conds = append(conds, "a.id = ANY("+b.p(s.AppIDs)+"::uuid[])")
+	}
+	if s.OrganizationID != "" {
+		conds = append(conds, "a.organization_id = "+b.p(s.OrganizationID)+"::uuid")
+	}
+	if appID != "" {
+		conds = append(conds, "a.id = "+b.p(appID)+"::uuid")
+	}
+	return c + ".app_id IN (SELECT a.id FROM app a WHERE " + strings.Join(conds, " AND ") + ")"
+}
+
+// rangePred is the half-open time range on an alias's created_at.
+func (b *sqlb) rangePred(alias string, q query.Query) string {
+	return fmt.Sprintf("%s.created_at >= %s AND %s.created_at < %s", alias, b.p(q.From), alias, b.p(q.To))
+}
+
+func and(preds ...string) string {
+	var out []string
+	for _, p := range preds {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return "true"
+	}
+	return strings.Join(out, " AND ")
+}
+
+func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
