@@ -32,6 +32,8 @@ func NiceStep(d time.Duration) time.Duration {
 	return day
 }
 
+func init() { register(query.TypeConferenceStatus, runConferenceStatus) }
+
 func runConferenceStatus(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	step := StatusStep(q)
 	b := &sqlb{}

@@ -37,6 +37,8 @@ SELECT
   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM setup WHERE ms >= 0),
   (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FROM setup WHERE ms >= 0)`
 
+func init() { register(query.TypeOverview, runOverview) }
+
 func runOverview(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	b := &sqlb{}
 	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true}) + sprintf(overviewSQL, setupMs("conn"))

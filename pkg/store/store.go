@@ -49,10 +49,10 @@ func New(db DB, scope Scope, th settings.Thresholds) *Store {
 
 type runner func(ctx context.Context, s *Store, q query.Query) (data.Frames, error)
 
-var runners = map[string]runner{
-	query.TypeOverview:         runOverview,
-	query.TypeConferenceStatus: runConferenceStatus,
-}
+// runners maps each query type to its statement; each query type's file registers itself.
+var runners = map[string]runner{}
+
+func register(queryType string, r runner) { runners[queryType] = r }
 
 // Supports reports whether the query type is implemented.
 func Supports(queryType string) bool { _, ok := runners[queryType]; return ok }
