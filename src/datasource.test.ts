@@ -18,6 +18,8 @@ const templateSrv = fakeTemplateSrv({
   code: ['ice_failed', 'gum_denied'],
   status: 'error',
   version: '2.1.0',
+  durMin: '60',
+  durEmpty: '',
   sdk: 'js-2',
   group: 'browser',
   metric: 'mosP50',
@@ -62,6 +64,14 @@ describe('DataSource.applyTemplateVariables', () => {
       {}
     );
     expect(q.filters?.browser).toEqual(['Safari', 'Chrome', 'Firefox']);
+  });
+
+  it('turns duration variables into numbers and drops empty ones', () => {
+    const q = ds.applyTemplateVariables(
+      { refId: 'A', queryType: 'conferences', filters: { durationMinSeconds: '$durMin', durationMaxSeconds: '$durEmpty' } },
+      {}
+    );
+    expect(q.filters).toEqual({ durationMinSeconds: 60 });
   });
 
   it('uses scoped variables (repeated panels) before dashboard variables', () => {

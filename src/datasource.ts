@@ -134,6 +134,20 @@ export class DataSource extends DataSourceWithBackend<PeermetricsQuery, Peermetr
     if (filters.search !== undefined) {
       out.search = this.interpolateString(filters.search, scopedVars);
     }
+    // Durations may come from variables ("$durationMin"); an empty variable means no bound, and a
+    // value that is not a number is passed on for the backend to reject with a clear message.
+    for (const key of ['durationMinSeconds', 'durationMaxSeconds'] as const) {
+      const v = filters[key];
+      if (typeof v !== 'string') {
+        continue;
+      }
+      const s = (this.interpolateString(v, scopedVars) ?? '').trim();
+      if (s === '') {
+        delete out[key];
+      } else {
+        out[key] = Number.isFinite(Number(s)) ? Number(s) : s;
+      }
+    }
     return out;
   }
 

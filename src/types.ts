@@ -60,8 +60,9 @@ export interface Filters {
   sdk?: string[];
   issueCode?: string[];
   status?: string[];
-  durationMinSeconds?: number;
-  durationMaxSeconds?: number;
+  /** Seconds; a dashboard may set a template variable such as "$durationMin", a string until interpolated. */
+  durationMinSeconds?: number | string;
+  durationMaxSeconds?: number | string;
   participantId?: string;
   search?: string;
 }

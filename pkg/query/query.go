@@ -51,6 +51,11 @@ var GroupBys = []string{"browser", "os", "country", "city", "appVersion", "sdk",
 var Metrics = []string{"conferences", "sessions", "participants", "connections", "issues", "failedConnections",
 	"relayedConnections", "gumErrors", "minutes", "setupP50Ms", "setupP95Ms", "mosP50", "lossP95Pct", "rttP95Ms", "jitterP95Ms"}
 
+// OverviewFields are the fields of the overview frame; an overview query may pick one with metric,
+// which gives an alert rule exactly one number.
+var OverviewFields = []string{"conferences", "participants", "sessions", "connections", "minutes", "conferencesWithErrors",
+	"conferencesWithWarnings", "errorRatePct", "relayedPct", "gumErrorRatePct", "setupP50Ms", "setupP95Ms", "mosP50"}
+
 // VariableKinds allowed in variable queries and the values/<kind> resource.
 var VariableKinds = []string{"apps", "conferences", "participants", "issueCodes", "browsers", "os", "countries", "appVersions", "sdks"}
 
@@ -141,7 +146,7 @@ func Parse(dq backend.DataQuery) (Query, error) {
 	q := Query{
 		RefID:        dq.RefID,
 		QueryType:    r.QueryType,
-		AppID:        strings.ToLower(strings.TrimSpace(r.AppID)),
+		AppID:        allToEmpty(strings.ToLower(strings.TrimSpace(r.AppID))),
 		GroupBy:      r.GroupBy,
 		Metric:       r.Metric,
 		ConferenceID: strings.TrimSpace(r.ConferenceID),
@@ -290,6 +295,14 @@ func parseFilters(b json.RawMessage, f *Filters) error {
 	return nil
 }
 
+// allToEmpty reads Grafana's "All" placeholders as no value.
+func allToEmpty(s string) string {
+	if s == "$__all" || s == "all" || s == "*" {
+		return ""
+	}
+	return s
+}
+
 // normalizeList drops empty entries and Grafana's "All" placeholders, sorts and de-duplicates, so
 // equal filters give equal cache keys.
 func normalizeList(l []string) []string {
@@ -338,7 +351,11 @@ func (q *Query) validate() error {
 	if q.GroupBy != "" && !slices.Contains(GroupBys, q.GroupBy) {
 		return errorf("unknown groupBy %q (one of %s)", q.GroupBy, strings.Join(GroupBys, ", "))
 	}
-	if q.Metric != "" && !slices.Contains(Metrics, q.Metric) {
+	if q.QueryType == TypeOverview {
+		if q.Metric != "" && !slices.Contains(OverviewFields, q.Metric) {
+			return errorf("unknown overview metric %q (one of %s)", q.Metric, strings.Join(OverviewFields, ", "))
+		}
+	} else if q.Metric != "" && !slices.Contains(Metrics, q.Metric) {
 		return errorf("unknown metric %q (one of %s)", q.Metric, strings.Join(Metrics, ", "))
 	}
 	for _, s := range q.Filters.Status {

@@ -78,6 +78,8 @@ func Load(s backend.DataSourceInstanceSettings) (Settings, error) {
 		RTTMs                   flexFloat `json:"rttMs"`
 		JitterMs                flexFloat `json:"jitterMs"`
 		MOS                     flexFloat `json:"mos"`
+		AppIDs                  flexList  `json:"appIds"`
+		RedisAddresses          flexList  `json:"redisAddresses"`
 	}
 	if len(s.JSONData) > 0 {
 		if err := json.Unmarshal(s.JSONData, &raw); err != nil {
@@ -93,6 +95,7 @@ func Load(s backend.DataSourceInstanceSettings) (Settings, error) {
 	out.PrewarmIntervalSeconds = int(raw.PrewarmIntervalSeconds)
 	out.Thresholds = Thresholds{LossPct: float64(raw.LossPct), RTTMs: float64(raw.RTTMs), JitterMs: float64(raw.JitterMs), MOS: float64(raw.MOS)}
 	out.Prewarm = raw.Prewarm == nil || *raw.Prewarm
+	out.AppIDs, out.RedisAddresses = raw.AppIDs, raw.RedisAddresses
 	out.Password = s.DecryptedSecureJSONData["password"]
 	out.RedisPassword = s.DecryptedSecureJSONData["redisPassword"]
 	out.UID = s.UID
@@ -151,23 +154,23 @@ func (s *Settings) applyDefaults() {
 	if s.Thresholds.MOS == 0 {
 		s.Thresholds.MOS = 3.5
 	}
-	var apps []string
-	for _, a := range s.AppIDs {
-		if a = strings.TrimSpace(a); a != "" {
-			apps = append(apps, strings.ToLower(a))
-		}
-	}
-	s.AppIDs = apps
+	s.AppIDs = splitList(s.AppIDs, strings.ToLower)
 	s.OrganizationID = strings.ToLower(strings.TrimSpace(s.OrganizationID))
-	var addrs []string
-	for _, a := range s.RedisAddresses {
+	s.RedisAddresses = splitList(s.RedisAddresses, func(v string) string { return v })
+}
+
+// splitList accepts lists whose entries may themselves be comma-separated (as an environment
+// variable in provisioning gives them), trimmed, without empty entries.
+func splitList(in []string, norm func(string) string) []string {
+	var out []string
+	for _, a := range in {
 		for _, part := range strings.Split(a, ",") {
 			if part = strings.TrimSpace(part); part != "" {
-				addrs = append(addrs, part)
+				out = append(out, norm(part))
 			}
 		}
 	}
-	s.RedisAddresses = addrs
+	return out
 }
 
 func (s *Settings) validate() error {
@@ -289,5 +292,23 @@ func (f *flexFloat) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("%s is not a number", b)
 	}
 	*f = flexFloat(v)
+	return nil
+}
+
+// flexList accepts a list of strings or one (comma-separated) string, as provisioning from an
+// environment variable gives it.
+type flexList []string
+
+func (f *flexList) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*f = flexList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("%s is not a list of strings", b)
+	}
+	*f = many
 	return nil
 }

@@ -76,6 +76,16 @@ func runOverview(ctx context.Context, s *Store, q query.Query) (data.Frames, err
 		num("setupP95Ms", "Setup time p95", "ms", setupP95),
 		num("mosP50", "MOS p50", "none", nil),
 	)
+	// Each number carries its name as a label, so server-side expressions and alert rules see
+	// distinct label sets; metric narrows the frame to one number for an alert rule.
+	kept := f.Fields[:0]
+	for _, fld := range f.Fields {
+		fld.Labels = data.Labels{"metric": fld.Name}
+		if q.Metric == "" || q.Metric == fld.Name {
+			kept = append(kept, fld)
+		}
+	}
+	f.Fields = kept
 	base := func() *frames.Link { return frames.To(frames.DashConferences).Range(q.From, q.To).Filters(q) }
 	frames.AddLink(fConf, "Conferences", base().String())
 	frames.AddLink(fErr, "Conferences with errors", base().Set("status", "error").String())

@@ -223,3 +223,17 @@ func TestAppOutsideScopeIsForbidden(t *testing.T) {
 		}
 	}
 }
+
+// An alert rule asks the overview for one number; it comes back alone, labelled with its name.
+func TestOverviewMetricForAlerting(t *testing.T) {
+	pool := fixturePool(t)
+	st := store.New(pool, store.Scope{AppIDs: []string{app1}}, settings.Thresholds{})
+	f := run(t, st, query.TypeOverview, `{"metric":"errorRatePct"}`)[0]
+	if len(f.Fields) != 1 || f.Fields[0].Name != "errorRatePct" || f.Fields[0].Labels["metric"] != "errorRatePct" {
+		t.Fatalf("fields %v", f.Fields)
+	}
+	// C2 and C5 of six conferences are errors (see TestOverviewHandCounted).
+	if got := value(t, f, "errorRatePct"); math.Abs(got-100.0*2/6) > 1e-9 {
+		t.Errorf("errorRatePct = %v", got)
+	}
+}

@@ -191,7 +191,7 @@ export function QueryEditor(props: Props) {
       key={key}
       label={FILTER_LABELS[key]}
       labelWidth={LABEL_WIDTH}
-      invalid={(query.filters?.[key] ?? 0) < 0}
+      invalid={Number(query.filters?.[key] ?? 0) < 0}
       error="Must not be negative"
     >
       <Input
