@@ -7,12 +7,15 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peermetrics/grafana-datasource/pkg/cache"
 	"github.com/peermetrics/grafana-datasource/pkg/settings"
 	"github.com/peermetrics/grafana-datasource/pkg/store"
 )
@@ -38,12 +41,53 @@ type Datasource struct {
 
 	redisOnce sync.Once
 	redis     redis.UniversalClient
+
+	// cache holds query results: Redis when configured, else an in-process LRU (SPEC §5).
+	cache    *cache.Cache
+	cacheLog cacheErrorLog
+	// now is the clock of cache expiries and bucket completeness (injectable for tests).
+	now func() time.Time
+	// wrapDB wraps what the store sends to PostgreSQL (tests count statements with it).
+	wrapDB func(store.DB) store.DB
+
+	prewarm *prewarmer
+}
+
+// options are the test seams of a Datasource.
+type options struct {
+	now       func() time.Time
+	wrapDB    func(store.DB) store.DB
+	noPrewarm bool
+	// redisCooldown shortens the circuit breaker for tests.
+	redisCooldown time.Duration
+	lruBytes      int64
 }
 
 // NewDatasource is the instance factory given to datasource.Manage.
 func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	cfg, err := settings.Load(s)
-	return &Datasource{settings: cfg, settingsErr: err}, nil
+	return newDatasource(cfg, err, options{}), nil
+}
+
+func newDatasource(cfg settings.Settings, settingsErr error, o options) *Datasource {
+	d := &Datasource{settings: cfg, settingsErr: settingsErr, now: o.now, wrapDB: o.wrapDB}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	d.cacheLog.password = cfg.RedisPassword
+	var b cache.Backend
+	if settingsErr == nil && len(cfg.RedisAddresses) > 0 {
+		b = cache.NewRedis(d.redisClient(), cache.RedisOptions{Cooldown: o.redisCooldown, OnError: d.cacheLog.report})
+	} else {
+		b = cache.NewLRU(o.lruBytes, d.now)
+	}
+	d.cache = cache.New(b, cache.Options{Now: d.now, OnRefreshError: func(_ string, err error) {
+		log.DefaultLogger.Warn("background refresh of a stale cache entry failed", "error", err.Error())
+	}})
+	if settingsErr == nil && cfg.Prewarm && !o.noPrewarm {
+		d.prewarm = d.startPrewarm()
+	}
+	return d
 }
 
 // db returns the pool, creating it on first use: a data source that is never queried opens no
@@ -69,11 +113,19 @@ func (d *Datasource) store() (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.New(pool, store.Scope{AppIDs: d.settings.AppIDs, OrganizationID: d.settings.OrganizationID}, d.settings.Thresholds), nil
+	var db store.DB = pool
+	if d.wrapDB != nil {
+		db = d.wrapDB(pool)
+	}
+	return store.New(db, store.Scope{AppIDs: d.settings.AppIDs, OrganizationID: d.settings.OrganizationID}, d.settings.Thresholds), nil
 }
 
-// Dispose closes the pool when Grafana replaces or removes the instance.
+// Dispose stops pre-warming (waiting for a running cycle to end) and closes the pool and the Redis
+// client when Grafana replaces or removes the instance.
 func (d *Datasource) Dispose() {
+	if d.prewarm != nil {
+		d.prewarm.stop()
+	}
 	if d.pool != nil {
 		d.pool.Close()
 	}

@@ -103,7 +103,9 @@ var settingsVersion atomic.Int64
 func testDBSettings(db *testdb.DB) dsSettings {
 	host, user := testdb.HostPort()
 	return dsSettings{
-		JSON:    map[string]any{"host": host, "database": db.Name, "user": user, "sslMode": "disable", "prewarm": false},
+		JSON: map[string]any{"host": host, "database": db.Name, "user": user, "sslMode": "disable", "prewarm": false,
+			// Generous: CI machines are small and fleet quality reads every summary of the range.
+			"queryTimeoutSeconds": 120},
 		Secrets: map[string]string{},
 	}
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/peermetrics/grafana-datasource/pkg/cache"
 	"github.com/peermetrics/grafana-datasource/pkg/query"
 )
 
@@ -55,9 +57,19 @@ func (d *Datasource) runQuery(ctx context.Context, dq backend.DataQuery) (res ba
 	if err != nil {
 		return d.errorResponse(err)
 	}
-	frames, err := st.Run(ctx, q)
+	start := time.Now()
+	frames, status, err := d.cachedRun(ctx, st, q, 0)
+	metricQueryDuration.WithLabelValues(q.QueryType).Observe(time.Since(start).Seconds())
 	if err != nil {
 		return d.errorResponse(err)
+	}
+	switch status {
+	case cache.Hit:
+		metricCacheHits.WithLabelValues(q.QueryType).Inc()
+	case cache.Stale:
+		metricCacheStale.WithLabelValues(q.QueryType).Inc()
+	default:
+		metricCacheMisses.WithLabelValues(q.QueryType).Inc()
 	}
 	return backend.DataResponse{Frames: frames}
 }

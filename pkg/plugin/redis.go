@@ -19,13 +19,17 @@ func (d *Datasource) redisClient() redis.UniversalClient {
 			return
 		}
 		opts := &redis.UniversalOptions{
-			Addrs:        s.RedisAddresses,
-			Password:     s.RedisPassword,
-			DB:           s.RedisDB,
-			DialTimeout:  2 * time.Second,
-			ReadTimeout:  time.Second,
-			WriteTimeout: time.Second,
-			MaxRetries:   1,
+			Addrs:    s.RedisAddresses,
+			Password: s.RedisPassword,
+			DB:       s.RedisDB,
+			// Short timeouts: a slow or unreachable Redis must cost a query little before it goes to
+			// PostgreSQL; the cache's circuit breaker then skips Redis for a few seconds.
+			DialTimeout:           time.Second,
+			ReadTimeout:           500 * time.Millisecond,
+			WriteTimeout:          500 * time.Millisecond,
+			PoolTimeout:           time.Second,
+			ContextTimeoutEnabled: true,
+			MaxRetries:            1,
 			// Several addresses mean a Redis Cluster (SPEC §2).
 			IsClusterMode: len(s.RedisAddresses) > 1,
 		}
