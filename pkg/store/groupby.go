@@ -88,14 +88,18 @@ func (b *sqlb) groupCTEs(q query.Query, kind entityKind, ent, name string) strin
 			body = "SELECT e.id AS key, " + st + ".status AS grp, " + grp2 + " AS grp2 FROM " + ent + " e JOIN " + st + " ON " + st + ".id = e.conference_id"
 		}
 	case gb == "issueCode":
-		sel := " i.code AS grp, " + grp2 + " AS grp2" + issueLiveJoin + " AND " + and(b.issueCodePred("i", f))
+		// sel adds the issue-code argument, so it is built only by the branches that use it: an
+		// unused placeholder leaves PostgreSQL unable to type it (SQLSTATE 42P18).
+		sel := func() string {
+			return " i.code AS grp, " + grp2 + " AS grp2" + issueLiveJoin + " AND " + and(b.issueCodePred("i", f))
+		}
 		switch kind {
 		case kindConf:
-			body = "SELECT DISTINCT " + issueAttr + " AS key," + sel + " AND s.conference_id IN (SELECT id FROM " + ent + ")"
+			body = "SELECT DISTINCT " + issueAttr + " AS key," + sel() + " AND s.conference_id IN (SELECT id FROM " + ent + ")"
 		case kindSess:
-			body = "SELECT DISTINCT i.session_id AS key," + sel + " AND i.session_id IN (SELECT id FROM " + ent + ")"
+			body = "SELECT DISTINCT i.session_id AS key," + sel() + " AND i.session_id IN (SELECT id FROM " + ent + ")"
 		case kindConn:
-			body = "SELECT DISTINCT i.connection_id AS key," + sel + " AND i.connection_id IN (SELECT id FROM " + ent + ")"
+			body = "SELECT DISTINCT i.connection_id AS key," + sel() + " AND i.connection_id IN (SELECT id FROM " + ent + ")"
 		case kindIssue:
 			body = "SELECT id AS key, code AS grp, " + grp2 + " AS grp2 FROM " + ent
 		}

@@ -272,7 +272,7 @@ def table(title, targets, description="", links=None, sort=None):
     p["fieldConfig"]["defaults"] = {"custom": {"align": "auto", "filterable": True, "cellOptions": {"type": "auto"}}}
     if links:
         # Panel defaults apply to every field without links of its own from the data source, so a
-        # click anywhere in a row opens that row's item; ${__data.fields.id} reads the row's uuid.
+        # click anywhere in a row opens that row's item; ${__data.fields.<field>} reads the row's uuid.
         p["fieldConfig"]["defaults"]["links"] = links
     p["options"] = {"showHeader": True, "cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"], "fields": ""}}
     if sort:
@@ -391,8 +391,10 @@ def link(title, url):
     return {"title": title, "url": url, "targetBlank": False}
 
 
-def drill(dash, var):
-    return f"/d/{UID[dash]}?var-{var}=${{__data.fields.id}}&${{__url_time_range}}"
+def drill(dash, var, field="id"):
+    """A row link to dashboard dash; field is the frame field holding the row's uuid (participants
+    tables call it "participant", the other lists "id")."""
+    return f"/d/{UID[dash]}?var-{var}=${{__data.fields.{field}}}&${{__url_time_range}}"
 
 
 # connectionStats: one query, one panel per measure (fields picked by name or display name).
@@ -571,7 +573,7 @@ def conferences():
 
 def participants_table(title, **ids):
     return table(title, [detail_target("participants", **ids)], "Participants: browser, OS, location, time in call. Click for the participant.",
-                 links=[link("Open participant", drill("participant", "participant"))])
+                 links=[link("Open participant", drill("participant", "participant", field="participant"))])
 
 
 def sessions_table(title, **ids):
