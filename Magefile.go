@@ -64,10 +64,10 @@ func Test() error {
 
 // GoTest runs go vet and the Go tests (integration tests included).
 func GoTest() error {
-	if err := sh.RunV("go", "vet", "./..."); err != nil {
+	if err := sh.RunV("go", "vet", "./pkg/...", "./cmd/..."); err != nil {
 		return err
 	}
-	return sh.RunV("go", "test", "-count=1", "-timeout", "30m", "./...")
+	return sh.RunV("go", "test", "-count=1", "-timeout", "30m", "./pkg/...", "./cmd/...")
 }
 
 // FrontendTest runs the frontend's typecheck, lint, tests and production build.
