@@ -80,7 +80,8 @@ func TestPoolConfigKeepsThePasswordOutOfStrings(t *testing.T) {
 	if cc.Host != "db.example" || cc.Port != 6432 || cc.Database != "pm" || cc.User != "grafana" || cc.Password != "pa'ss w\\rd" {
 		t.Errorf("conn config %s:%d %s %s", cc.Host, cc.Port, cc.Database, cc.User)
 	}
-	if cc.RuntimeParams["default_transaction_read_only"] != "on" || cc.RuntimeParams["statement_timeout"] != "12000" {
+	if cc.RuntimeParams["default_transaction_read_only"] != "on" || cc.RuntimeParams["statement_timeout"] != "12000" ||
+		cc.RuntimeParams["jit"] != "off" {
 		t.Errorf("runtime params %v", cc.RuntimeParams)
 	}
 	if strings.Contains(cfg.ConnString(), "pa'ss") {
