@@ -281,14 +281,20 @@ func TestTimeseriesHandCounted(t *testing.T) {
 		checkSeries(t, series(t, f, ""), map[string][]float64{"": {8}})
 	})
 
-	t.Run("quality metrics are not implemented here", func(t *testing.T) {
+	t.Run("quality metrics come from fleet quality", func(t *testing.T) {
+		// The fixture has no stats rows: every bucket of mosP50 is null (values in
+		// TestTimeseriesQualityMetricsHandBuilt), and the metric is implemented.
 		q, err := query.Parse(backend.DataQuery{RefID: "A", QueryType: query.TypeTimeseries, JSON: []byte(`{"metric":"mosP50"}`),
 			TimeRange: backend.TimeRange{From: from, To: to}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Run(context.Background(), q); !errors.Is(err, store.ErrMetricNotImplemented) {
-			t.Errorf("mosP50: err = %v, want not implemented", err)
+		fs, err := st.Run(context.Background(), q)
+		if errors.Is(err, store.ErrMetricNotImplemented) || err != nil {
+			t.Fatalf("mosP50: err = %v", err)
+		}
+		if len(fs[0].Fields) != 2 || fs[0].Fields[1].Name != "mosP50" || fs[0].Fields[1].At(0).(*float64) != nil {
+			t.Errorf("mosP50 frame %v", fs[0].Fields)
 		}
 	})
 }

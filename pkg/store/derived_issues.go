@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/peermetrics/grafana-datasource/pkg/query"
@@ -19,14 +20,6 @@ const (
 	DerivedHighJitter     = "high_jitter"
 	DerivedLowMOS         = "low_mos"
 )
-
-// DerivedIssueTitles are the display titles of the derived codes.
-var DerivedIssueTitles = map[string]string{
-	DerivedHighPacketLoss: "High packet loss",
-	DerivedHighRTT:        "High round-trip time",
-	DerivedHighJitter:     "High jitter",
-	DerivedLowMOS:         "Low call quality (MOS)",
-}
 
 // DerivedIssue is one episode of a threshold breach on one connection. Start is the time of the
 // sample that completed 3 breaching samples out of the last 5; End the time of the sample that
@@ -84,7 +77,7 @@ func DetectDerived(series []webrtcstats.Series, th settings.Thresholds) []Derive
 				breach = func(v float64) bool { return v < r.threshold }
 			}
 			for _, iv := range webrtcstats.Detect(vals, breach) {
-				d := DerivedIssue{Code: r.code, Title: DerivedIssueTitles[r.code], Severity: "warning", Source: "derived",
+				d := DerivedIssue{Code: r.code, Title: IssueTitles[r.code].Title, Severity: "warning", Source: "derived",
 					Time: sr.Points[iv.Start].Time, Threshold: r.threshold,
 					Streams: []string{string(sr.Key.Kind) + " " + directionNames[sr.Key.Direction]}}
 				last := len(vals) - 1
@@ -199,6 +192,105 @@ func derivedText(d DerivedIssue) string {
 	if d.End != nil {
 		dur = "for " + d.End.Sub(d.Time).Round(time.Second).String()
 	}
-	return fmt.Sprintf("%s: "+what+" in 3 of 5 samples, "+worst+", %s, on %v (%s ↔ %s)",
-		d.Title, d.Threshold, d.Worst, dur, d.Streams, d.Participant, d.Peer)
+	return fmt.Sprintf("%s: "+what+" in 3 of 5 samples, "+worst+", %s, on %s (%s ↔ %s)",
+		d.Title, d.Threshold, d.Worst, dur, strings.Join(d.Streams, ", "), d.Participant, d.Peer)
+}
+
+// derivedRows are the derived issues an issue list, summary or annotation query shows beside the
+// stored ones, with the labels those frames need.
+type derivedRows struct {
+	issues []DerivedIssue
+	// participant uuid → the app's participant id and name; conference uuid → readable name.
+	partID, partName, confName map[string]string
+}
+
+// derivedForQuery is DerivedIssues for q with the filters DerivedIssues does not apply itself:
+// filters.issueCode (on the derived code) and filters.status (on the status of the conference the
+// episode belongs to). Scope, app, participant, session and conference-own filters are applied by
+// the connection query of DerivedIssues. Empty without conferenceId, sessionId or connectionId.
+func (s *Store) derivedForQuery(ctx context.Context, q query.Query) (*derivedRows, error) {
+	out := &derivedRows{}
+	if !derivedFor(q) {
+		return out, nil
+	}
+	ds, err := s.DerivedIssues(ctx, q)
+	if err != nil || len(ds) == 0 {
+		return out, err
+	}
+	if len(q.Filters.IssueCode) > 0 {
+		kept := ds[:0]
+		for _, d := range ds {
+			if contains(q.Filters.IssueCode, d.Code) {
+				kept = append(kept, d)
+			}
+		}
+		ds = kept
+	}
+	if len(ds) == 0 {
+		return out, nil
+	}
+	var confs, parts []string
+	for _, d := range ds {
+		if !contains(confs, d.ConferenceID) {
+			confs = append(confs, d.ConferenceID)
+		}
+		if d.ParticipantID != "" && !contains(parts, d.ParticipantID) {
+			parts = append(parts, d.ParticipantID)
+		}
+	}
+	b := &sqlb{}
+	ids := "SELECT unnest(" + b.p(confs) + "::uuid[])"
+	sql := "WITH " + statusCTE("dst", ids) + `
+SELECT 'c', c.id::text, COALESCE(NULLIF(c.conference_name, ''), c.conference_id), dst.status
+FROM conference c JOIN dst ON dst.id = c.id
+UNION ALL
+SELECT 'p', p.id::text, p.participant_id, p.participant_name FROM participant p WHERE p.id = ANY(` + b.p(parts) + `::uuid[])`
+	rows, err := s.db.Query(ctx, sql, b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	status := map[string]string{}
+	out.partID, out.partName, out.confName = map[string]string{}, map[string]string{}, map[string]string{}
+	for rows.Next() {
+		var kind, id string
+		var a, c *string
+		if err := rows.Scan(&kind, &id, &a, &c); err != nil {
+			return nil, err
+		}
+		if kind == "c" {
+			out.confName[id], status[id] = derefZero(a), derefZero(c)
+		} else {
+			out.partID[id], out.partName[id] = derefZero(a), derefZero(c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		if len(q.Filters.Status) == 0 || contains(q.Filters.Status, status[d.ConferenceID]) {
+			out.issues = append(out.issues, d)
+		}
+	}
+	return out, nil
+}
+
+// derivedFor reports whether derived issues are computed for q: only for a named conference,
+// session or connection (a fleet-wide derivation parses every sample of the range in Go).
+func derivedFor(q query.Query) bool {
+	return q.ConferenceID != "" || q.SessionID != "" || q.ConnectionID != ""
+}
+
+// derivedID identifies a derived episode in a list: code, connection and start time.
+func derivedID(d DerivedIssue) string {
+	return "derived:" + d.Code + ":" + d.ConnectionID + ":" + d.Time.UTC().Format(time.RFC3339Nano)
+}
+
+// derivedNotice says which issues a frame holds: stored only (no entity named), or how many derived
+// rows were added (frames add it only when there are some).
+func derivedNotice(q query.Query, n int) string {
+	if !derivedFor(q) {
+		return "Stored issues only: derived threshold issues (high_packet_loss, high_rtt, high_jitter, low_mos) are computed only when the query names a conferenceId, sessionId or connectionId."
+	}
+	return fmt.Sprintf("%d derived threshold issue(s) (source derived: 3 of 5 samples beyond the data source thresholds, from the stats samples in the time range) beside the stored ones.", n)
 }

@@ -114,7 +114,19 @@ func statusCTE(name, idsSQL string) string {
 
 // isoTS matches the ISO 8601 timestamps the SDK writes, so a malformed one is skipped instead of
 // failing the statement on a cast (PostgreSQL 15 has no pg_input_is_valid).
-const isoTS = `'^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]\d\d(:?\d\d)?)?$'`
+//
+// Fix (pkg/reliabilitytest FuzzJSONBReaders): the pattern used to accept any day 01-31 in any month,
+// year 0000 and any offset, so one negotiation with "2026-02-30T10:00:00Z", year 0000 or "+99"
+// failed the whole statement with SQLSTATE 22008/22009 (overview, setupTimeHistogram, connections
+// answered 502). It now accepts only dates that exist (29 February in leap years only), years
+// 0001-9999 and offsets up to ±15:59, which is exactly what the timestamptz cast accepts.
+const isoTS = `'^(` + isoYear + `-` + isoMonthDay + `|` + isoLeapDay + `)[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-](0\d|1[0-5])(:?[0-5]\d)?)?$'`
+
+const (
+	isoYear     = `(\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})`
+	isoMonthDay = `((0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)`
+	isoLeapDay  = `(\d\d(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)-02-29`
+)
 
 // setupMs is the connection setup time of Peermetrics: the first negotiation, only when its
 // status is connected, end - start in ms; NULL otherwise or when the JSON is malformed.

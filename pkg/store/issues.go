@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"sort"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/peermetrics/grafana-datasource/pkg/frames"
 	"github.com/peermetrics/grafana-datasource/pkg/query"
 )
 
@@ -31,13 +34,22 @@ func (b *sqlb) issueRows(q query.Query, sc Scope, ranged bool) (from, where stri
 }
 
 // Issues of a conference, session, connection or participant, by time, with Peermetrics's titles
-// and a one-line summary of their data (legacy shapes included).
+// and a one-line summary of their data (legacy shapes included). source is "stored" for the issues
+// the API wrote and "derived" for the threshold issues the plugin derives from the stats samples
+// (derivedForQuery: only when a conferenceId, sessionId or connectionId is named, and only from the
+// samples of the time range, whereas the stored issues of a named entity ignore the range). A
+// derived row's id is derived:<code>:<connection>:<start>, its time the start of the episode, its
+// summary what breached and how far. Paging (limit, offset, total) runs over both sources.
 func runIssues(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
+	der, err := s.derivedForQuery(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	b := &sqlb{}
 	from, where := b.issueRows(q, s.scope, !byID(q))
 	gate, gatePred := b.statusGate(q, "FROM "+from+" WHERE "+where)
 	base := `SELECT i.id::text AS id, i.created_at AS time, i.code, ` + issueTitleSQL("i.code") + ` AS title,
-  ` + severitySQL("i.type") + ` AS severity, s.id::text AS session,
+  ` + severitySQL("i.type") + ` AS severity, 'stored'::text AS source, s.id::text AS session,
   COALESCE(i.conference_id, icn.conference_id, s.conference_id)::text AS conference,
   p.id::text AS participant, p.participant_id, p.participant_name AS name, i.connection_id::text AS connection,
   ` + issueDataSQL("i.data") + ` AS summary
@@ -50,6 +62,7 @@ WHERE ` + where + gatePred
 		{name: "code", display: "Code", kind: kStr},
 		{name: "title", display: "Title", kind: kStr},
 		{name: "severity", display: "Severity", kind: kStr},
+		{name: "source", display: "Source", kind: kStr},
 		{name: "session", display: "Session", kind: kStr},
 		{name: "conference", display: "Conference", kind: kStr},
 		{name: "participant", display: "Participant", kind: kStr},
@@ -58,16 +71,76 @@ WHERE ` + where + gatePred
 		{name: "connection", display: "Connection", kind: kStr, null: true},
 		{name: "summary", display: "Details", kind: kStr},
 	}
-	sqlCols := []string{"id", "time", "code", "title", "severity", "session", "conference", "participant", "participant_id",
+	sqlCols := []string{"id", "time", "code", "title", "severity", "source", "session", "conference", "participant", "participant_id",
 		"name", "connection", "summary"}
-	sql := b.pageSQL(q, []string{gate}, base, sqlCols, []string{"time", "id"})
-	f, _, err := s.runTable(ctx, "issues", q, sql, b.args, cols)
+	sq := pageWithExtra(q, len(der.issues))
+	sql := b.pageSQL(sq, []string{gate}, base, sqlCols, []string{"time", "id"})
+	f, total, err := s.runTable(ctx, "issues", sq, sql, b.args, cols)
 	if err != nil {
 		return nil, err
+	}
+	if len(der.issues) > 0 {
+		extra := make([][]any, 0, len(der.issues))
+		for _, d := range der.issues {
+			conn := d.ConnectionID
+			var name *string
+			if n := der.partName[d.ParticipantID]; n != "" {
+				name = &n
+			}
+			extra = append(extra, []any{derivedID(d), d.Time, d.Code, d.Title, d.Severity, d.Source, d.SessionID,
+				d.ConferenceID, d.ParticipantID, der.partID[d.ParticipantID], name, &conn, d.Text})
+		}
+		mergePage(f, q, total, extra)
+	}
+	if len(der.issues) > 0 || !derivedFor(q) {
+		frames.Notice(f, data.NoticeSeverityInfo, derivedNotice(q, len(der.issues)))
 	}
 	linkSession(frameField(f, "session"))
 	linkConnection(frameField(f, "connection"))
 	linkConference(frameField(f, "conference"))
 	linkParticipant(frameField(f, "participant"), frameField(f, "participantId"))
 	return data.Frames{f}, nil
+}
+
+// pageWithExtra is the page of stored rows to read when n extra rows are merged in: the first
+// offset+limit rows, from which mergePage keeps the page of the union.
+func pageWithExtra(q query.Query, n int) query.Query {
+	if n == 0 {
+		return q
+	}
+	q.Limit, q.Offset = q.Offset+q.Limit, 0
+	return q
+}
+
+// mergePage merges extra rows (values in the field order of f, sorted by time then id) into the
+// table frame f, whose rows are the first offset+limit stored rows in (time, id) order (field 0 the
+// id, field 1 the time), and keeps the page [offset, offset+limit) of the union; total is the
+// number of stored rows, and the page notice and total are rewritten for the union.
+func mergePage(f *data.Frame, q query.Query, total int64, extra [][]any) {
+	rows := make([][]any, 0, f.Rows()+len(extra))
+	for i := 0; i < f.Rows(); i++ {
+		rows = append(rows, f.RowCopy(i))
+	}
+	rows = append(rows, extra...)
+	key := func(r []any) (time.Time, string) { return r[1].(time.Time), r[0].(string) }
+	sort.SliceStable(rows, func(i, j int) bool {
+		ti, ii := key(rows[i])
+		tj, ij := key(rows[j])
+		if !ti.Equal(tj) {
+			return ti.Before(tj)
+		}
+		return ii < ij
+	})
+	lo := min(q.Offset, len(rows))
+	hi := min(lo+q.Limit, len(rows))
+	for i, fld := range f.Fields {
+		nf := data.NewFieldFromFieldType(fld.Type(), 0)
+		nf.Name, nf.Labels, nf.Config = fld.Name, fld.Labels, fld.Config
+		for _, r := range rows[lo:hi] {
+			nf.Append(r[i])
+		}
+		f.Fields[i] = nf
+	}
+	f.Meta.Notices = nil
+	pageNotes(f, q, total+int64(len(extra)))
 }

@@ -11,21 +11,50 @@ import (
 	"github.com/peermetrics/grafana-datasource/pkg/settings"
 )
 
-// IssueTitles are the display titles of the issue codes the Peermetrics API writes
-// (peermetrics-schema.md); an unknown code is shown as itself.
-var IssueTitles = map[string]string{
-	"no_media_access":         "Could not access any media device",
-	"ice_failed":              "Connection could not be established",
-	"no_connection":           "The participant could not establish a connection",
-	"very_low_emos":           "The participant had a very bad experience during the conference",
-	"getusermedia_error":      "Problem accessing media",
-	"icecandidateerror":       "ICE candidate error",
-	"connection_disconnected": "Connection disconnected",
-	"connection_failed":       "Connection failed",
-	"multiple_rejoins":        "Multiple rejoins",
-	"tcp_used":                "Media sent over TCP",
-	"turn_used":               "Connection relayed through a TURN server",
-	"low_emos":                "Participant had a less than ideal experience",
+// IssueInfo is what the plugin knows of an issue code: its display title, its severity ("error" or
+// "warning") and whether the plugin derives it from the stats samples (never stored by the API).
+type IssueInfo struct {
+	Title, Severity string
+	Derived         bool
+}
+
+// IssueTitles is the one table of issue codes: the codes the Peermetrics API writes, with the title
+// and severity peermetrics-schema.md gives them, and the threshold codes the plugin derives
+// (derived_issues.go). An unknown code is shown as itself, its severity read from its rows.
+var IssueTitles = map[string]IssueInfo{
+	"no_media_access":         {"Could not access any media device", "error", false},
+	"ice_failed":              {"Connection could not be established", "error", false},
+	"no_connection":           {"The participant could not establish a connection", "error", false},
+	"very_low_emos":           {"The participant had a very bad experience during the conference", "error", false},
+	"getusermedia_error":      {"Problem accessing media", "warning", false},
+	"icecandidateerror":       {"ICE candidate error", "warning", false},
+	"connection_disconnected": {"Connection disconnected", "warning", false},
+	"connection_failed":       {"Connection failed", "error", false},
+	"multiple_rejoins":        {"Multiple rejoins", "warning", false},
+	"tcp_used":                {"Media sent over TCP", "warning", false},
+	"turn_used":               {"Connection relayed through a TURN server", "warning", false},
+	"low_emos":                {"Participant had a less than ideal experience", "warning", false},
+	DerivedHighPacketLoss:     {"High packet loss", "warning", true},
+	DerivedHighRTT:            {"High round-trip time", "warning", true},
+	DerivedHighJitter:         {"High jitter", "warning", true},
+	DerivedLowMOS:             {"Low MOS", "warning", true},
+}
+
+// issueCodeTitle is the display title of an issue code (the code itself when unknown).
+func issueCodeTitle(code string) string {
+	if c, ok := IssueTitles[code]; ok {
+		return c.Title
+	}
+	return code
+}
+
+// issueTitleMap maps every code of IssueTitles to its title (for sqlMap).
+func issueTitleMap() map[string]string {
+	m := make(map[string]string, len(IssueTitles))
+	for k, v := range IssueTitles {
+		m[k] = v.Title
+	}
+	return m
 }
 
 // SFUPeerLabels name the SFU side of a connection by the participant id the SDK integrations give
@@ -66,7 +95,7 @@ func sqlMap(expr string, m map[string]string) string {
 
 // issueTitleSQL is the title of an issue code column, the code itself when unknown.
 func issueTitleSQL(code string) string {
-	return "COALESCE(" + sqlMap(code, IssueTitles) + ", " + code + ")"
+	return "COALESCE(" + sqlMap(code, issueTitleMap()) + ", " + code + ")"
 }
 
 // severitySQL names app_issue.type.

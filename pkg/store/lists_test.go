@@ -393,7 +393,7 @@ func TestAnnotationsFrame(t *testing.T) {
 	f = run(t, st, query.TypeAnnotations, `{"filters":{"issueCode":["connection_disconnected"]}}`)[0]
 	listsWant(t, f, "time", "2026-11-03T12:01:00Z", "2026-11-03T12:02:00Z", "2026-11-03T12:03:00Z")
 	listsWant(t, f, "title", "Connection disconnected", "Connection disconnected", "Connection disconnected")
-	listsWant(t, f, "tags", "connection_disconnected,warning", "connection_disconnected,warning", "connection_disconnected,warning")
+	listsWant(t, f, "tags", "connection_disconnected,warning,stored", "connection_disconnected,warning,stored", "connection_disconnected,warning,stored")
 	listsWant(t, f, "text", "warning · participant Ann · conference Flaky", "warning · participant Ann · conference Flaky",
 		"warning · participant Ann · conference Flaky")
 }

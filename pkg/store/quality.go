@@ -64,6 +64,7 @@ const (
 // QualityBucket is one bucket of fleet quality; nil percentiles mean no sample had that metric.
 type QualityBucket struct {
 	Time                 time.Time
+	Group, Group2        string // the group value (and country for city) of QualityBucketsByGroup
 	MOSP50, MOSP5        *float64
 	LossP50, LossP95     *float64 // percent
 	RTTP50, RTTP95       *float64 // ms
@@ -218,10 +219,30 @@ qs AS (SELECT qm.cid, qc.session_id, qm.t, qm.loss, qm.rtt, qm.jit, qm.mos FROM 
 }
 
 // QualityBuckets computes fleet quality per bucket of step (aligned to the Unix epoch); step 0 makes
-// the whole range one bucket timed at its start. Only buckets with samples are returned.
+// the whole range one bucket timed at its start. Only buckets with samples are returned. q.GroupBy
+// is ignored (see QualityBucketsByGroup).
 func (s *Store) QualityBuckets(ctx context.Context, q query.Query, step time.Duration) ([]QualityBucket, string, []any, error) {
+	return s.qualityBuckets(ctx, q, step, false)
+}
+
+// QualityBucketsByGroup is QualityBuckets per bucket and per value of q.GroupBy (Group, Group2 set;
+// "none" for a connection without a value). A sample is in the group of its connection, as the
+// timeseries group-bys define it for connections (groupby.go): the session's browser, os, country,
+// city, appVersion, sdk; the conference's status; each code of the connection's stored issues; the
+// connection's candidate type. A multi-valued group (issueCode) counts the sample in each of its
+// groups. Each (bucket, group) is exact and independent, like the buckets themselves.
+func (s *Store) QualityBucketsByGroup(ctx context.Context, q query.Query, step time.Duration) ([]QualityBucket, string, []any, error) {
+	return s.qualityBuckets(ctx, q, step, q.GroupBy != "")
+}
+
+func (s *Store) qualityBuckets(ctx context.Context, q query.Query, step time.Duration, grouped bool) ([]QualityBucket, string, []any, error) {
 	b := &sqlb{}
 	with := b.qualitySamplesSQL(q, s.scope)
+	grp, join := "''::text, ''::text", ""
+	if grouped {
+		with += b.groupCTEs(q, kindConn, "conn", "g")
+		grp, join = "COALESCE(g.grp, 'none'), COALESCE(g.grp2, '')", " LEFT JOIN g ON g.key::text = qs.cid"
+	}
 	var bucket string
 	if step > 0 {
 		bucket = "date_bin(" + b.p(int64(step/time.Second)) + " * interval '1 second', qs.t, TIMESTAMPTZ '1970-01-01 00:00:00+00')"
@@ -231,14 +252,18 @@ func (s *Store) QualityBuckets(ctx context.Context, q query.Query, step time.Dur
 	th := s.thresholds
 	poor := "(qs.loss > " + b.p(th.LossPct) + "::float8 OR qs.rtt > " + b.p(th.RTTMs) + "::float8 OR qs.jit > " +
 		b.p(th.JitterMs) + "::float8 OR qs.mos < " + b.p(th.MOS) + "::float8)"
+	sel, groupBy := "", "1"
+	if grouped {
+		sel, groupBy = ", "+grp, "1, 2, 3"
+	}
 	sql := with + `
-SELECT ` + bucket + ` AS bucket,
+SELECT ` + bucket + ` AS bucket` + sel + `,
   percentile_cont(0.5) WITHIN GROUP (ORDER BY qs.mos), percentile_cont(0.05) WITHIN GROUP (ORDER BY qs.mos),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY qs.loss), percentile_cont(0.95) WITHIN GROUP (ORDER BY qs.loss),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY qs.rtt), percentile_cont(0.95) WITHIN GROUP (ORDER BY qs.rtt),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY qs.jit), percentile_cont(0.95) WITHIN GROUP (ORDER BY qs.jit),
   count(*), count(DISTINCT qs.session_id), count(DISTINCT qs.session_id) FILTER (WHERE ` + poor + `)
-FROM qs GROUP BY 1 ORDER BY 1`
+FROM qs` + join + ` GROUP BY ` + groupBy + ` ORDER BY ` + groupBy
 	rows, err := s.db.Query(ctx, sql, b.args...)
 	if err != nil {
 		return nil, sql, b.args, err
@@ -247,8 +272,13 @@ FROM qs GROUP BY 1 ORDER BY 1`
 	var out []QualityBucket
 	for rows.Next() {
 		var qb QualityBucket
-		if err := rows.Scan(&qb.Time, &qb.MOSP50, &qb.MOSP5, &qb.LossP50, &qb.LossP95, &qb.RTTP50, &qb.RTTP95,
-			&qb.JitterP50, &qb.JitterP95, &qb.Samples, &qb.Sessions, &qb.PoorSessions); err != nil {
+		dst := []any{&qb.Time}
+		if grouped {
+			dst = append(dst, &qb.Group, &qb.Group2)
+		}
+		dst = append(dst, &qb.MOSP50, &qb.MOSP5, &qb.LossP50, &qb.LossP95, &qb.RTTP50, &qb.RTTP95,
+			&qb.JitterP50, &qb.JitterP95, &qb.Samples, &qb.Sessions, &qb.PoorSessions)
+		if err := rows.Scan(dst...); err != nil {
 			return nil, sql, b.args, err
 		}
 		qb.Time = qb.Time.UTC()
@@ -260,9 +290,7 @@ FROM qs GROUP BY 1 ORDER BY 1`
 
 // QualityPercentiles is the one-number form for overview (mosP50) and for checks: the exact
 // percentiles over every inbound audio sample of the range (see the quality definitions above).
-// Values are nil when the range has no sample. Overview wires it as
-//
-//	mosP50, _, _, _, _, _, err := s.QualityPercentiles(ctx, q)
+// Values are nil when the range has no sample. Overview with metric mosP50 runs it (overview.go).
 func (s *Store) QualityPercentiles(ctx context.Context, q query.Query) (mosP50, lossP95, rttP95, jitterP95 *float64, sql string, args []any, err error) {
 	bs, sql, args, err := s.QualityBuckets(ctx, q, 0)
 	if err != nil || len(bs) == 0 {

@@ -25,6 +25,9 @@ import (
 //     are still errors; only the gumErrors table needs a name and skips them).
 //   - setupP50Ms/setupP95Ms: exact percentile_cont of the Peermetrics setup time (setupMs) of the
 //     connections created; null in a bucket without any.
+//   - mosP50, lossP95Pct, rttP95Ms, jitterP95Ms: fleet quality (quality.go), exact percentile_cont
+//     over the inbound audio samples timed in the bucket (not by the entity's created_at: a sample
+//     counts where it was taken); null in a bucket without any. See runQualityTimeseries.
 //
 // Buckets: TimeseriesStep, aligned to the Unix epoch (date_bin), every bucket of the range present,
 // zeros for counts and minutes, null for percentiles. With groupBy the frame stays one wide frame:
@@ -92,16 +95,29 @@ func tsMetrics() map[string]tsMetric {
 	}
 }
 
-// ErrMetricNotImplemented is returned for the quality metrics, which come from the stats pipeline.
+// ErrMetricNotImplemented is returned for a metric the store has no definition of (none today: every
+// metric query.Metrics allows is implemented; kept for callers that test for it).
 var ErrMetricNotImplemented = fmt.Errorf("metric not implemented")
+
+// qualityTsMetrics are the timeseries metrics read from fleet quality (quality.go): one exact
+// percentile_cont per bucket over the bucket's inbound audio samples, picked by QualityMetric.
+var qualityTsMetrics = map[string]struct{ display, unit string }{
+	"mosP50":      {"MOS p50", "none"},
+	"lossP95Pct":  {"Packet loss p95", "percent"},
+	"rttP95Ms":    {"RTT p95", "ms"},
+	"jitterP95Ms": {"Jitter p95", "ms"},
+}
 
 func init() { register(query.TypeTimeseries, runTimeseries) }
 
 func runTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
+	if _, ok := qualityTsMetrics[q.Metric]; ok {
+		return runQualityTimeseries(ctx, s, q)
+	}
 	b := &sqlb{}
 	m, ok := tsMetrics()[q.Metric]
 	if !ok {
-		return nil, fmt.Errorf("%w: timeseries metric %q (quality metrics mosP50, lossP95Pct, rttP95Ms, jitterP95Ms come from the quality query type)", ErrMetricNotImplemented, q.Metric)
+		return nil, fmt.Errorf("%w: timeseries metric %q", ErrMetricNotImplemented, q.Metric)
 	}
 	step := TimeseriesStep(q)
 	var with string
@@ -197,5 +213,70 @@ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 		}
 		f.Fields = append(f.Fields, frames.Config(data.NewField(q.Metric, labels, vals), display, m.unit))
 	}
+	return data.Frames{f}, nil
+}
+
+// runQualityTimeseries answers mosP50, lossP95Pct, rttP95Ms and jitterP95Ms: QualityBuckets (or
+// QualityBucketsByGroup with groupBy) on the timeseries step, one value per bucket, null in a bucket
+// without a sample. Every bucket's percentile is exact on its own samples and does not depend on the
+// range around it, so the plugin's per-bucket cache may compose a range from cached buckets; a
+// percentile over a longer range is not the combination of its buckets' percentiles (for one
+// number over the range, overview with metric mosP50 runs QualityPercentiles over the whole range).
+// Cost: as the quality query type (it reads every summary of the range once).
+func runQualityTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
+	qm := qualityTsMetrics[q.Metric]
+	step := TimeseriesStep(q)
+	bs, sql, args, err := s.QualityBucketsByGroup(ctx, q, step)
+	if err != nil {
+		return nil, err
+	}
+	type key struct{ grp, grp2 string }
+	series := map[key]map[int64]*float64{}
+	for _, qb := range bs {
+		k := key{qb.Group, qb.Group2}
+		if series[k] == nil {
+			series[k] = map[int64]*float64{}
+		}
+		v, _ := QualityMetric(qb, q.Metric)
+		series[k][qb.Time.Unix()] = v
+	}
+	if q.GroupBy == "" && len(series) == 0 {
+		series[key{}] = map[int64]*float64{}
+	}
+	keys := make([]key, 0, len(series))
+	for k := range series {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].grp != keys[j].grp {
+			return keys[i].grp < keys[j].grp
+		}
+		return keys[i].grp2 < keys[j].grp2
+	})
+	var times []time.Time
+	for t := alignEpoch(q.From, step); t.Before(q.To); t = t.Add(step) {
+		times = append(times, t)
+	}
+	f := data.NewFrame(q.Metric, data.NewField("time", nil, times))
+	frames.Meta(f, data.FrameTypeTimeSeriesWide, data.VisTypeGraph, sql, args)
+	f.Meta.Custom = map[string]any{"bucketSeconds": int64(step / time.Second)}
+	for _, k := range keys {
+		vals := make([]*float64, len(times))
+		for i, t := range times {
+			vals[i] = series[k][t.Unix()]
+		}
+		var labels data.Labels
+		display := qm.display
+		if q.GroupBy != "" {
+			labels = data.Labels{q.GroupBy: k.grp}
+			display = k.grp
+			if q.GroupBy == "city" {
+				labels["country"] = k.grp2
+				display = k.grp + ", " + k.grp2
+			}
+		}
+		f.Fields = append(f.Fields, frames.Config(data.NewField(q.Metric, labels, vals), display, qm.unit))
+	}
+	frames.Notice(f, data.NoticeSeverityInfo, fmt.Sprintf("Exact percentile (percentile_cont) per %s bucket over the inbound audio samples of the bucket (summary.data for ended conferences, raw stats rows for the others)", step))
 	return data.Frames{f}, nil
 }

@@ -93,11 +93,14 @@ func (r *valuesReq) validate() error {
 // dimKinds maps the value kinds of session dimensions to their expressions in dims.go.
 var dimKinds = map[string]string{"browsers": "browser", "os": "os", "countries": "country", "appVersions": "appVersion", "sdks": "sdk"}
 
-// knownIssueCodes are the codes the Peermetrics API writes, sorted.
+// knownIssueCodes are the codes the Peermetrics API writes, sorted (not the derived ones, which no
+// conference list can filter on).
 func knownIssueCodes() []string {
 	out := make([]string, 0, len(IssueTitles))
-	for k := range IssueTitles {
-		out = append(out, k)
+	for k, v := range IssueTitles {
+		if !v.Derived {
+			out = append(out, k)
+		}
 	}
 	sort.Strings(out)
 	return out
