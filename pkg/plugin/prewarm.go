@@ -22,6 +22,7 @@ import (
 // aggregate of the overview. Keep it in step with provisioning/dashboards/overview.json.
 var prewarmQueries = []string{
 	`{"queryType":"overview"}`,
+	`{"queryType":"overview","metric":"mosP50"}`,
 	`{"queryType":"conferenceStatus"}`,
 	`{"queryType":"timeseries","metric":"conferences"}`,
 	`{"queryType":"timeseries","metric":"sessions"}`,

@@ -1,0 +1,510 @@
+package reliabilitytest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/peermetrics/grafana-datasource/pkg/schema"
+	"github.com/peermetrics/grafana-datasource/pkg/testdb"
+)
+
+// fixturePath is the hand-counted fixture of pkg/store (3 apps in 2 organizations), read in place so
+// it stays the one copy. Tests that need it load it into a fresh database of their own.
+const fixturePath = "../store/testdata/fixture.sql"
+
+func fixtureSQL(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile(fixturePath)
+	if err != nil {
+		t.Fatalf("read fixture: %v", err)
+	}
+	return string(b)
+}
+
+// Fixture ids (see testdata/fixture.sql).
+const (
+	org1  = "00000000-0000-4000-8000-000000000a01"
+	org2  = "00000000-0000-4000-8000-000000000a02"
+	app1  = "00000000-0000-4000-8000-000000000a11"
+	app2  = "00000000-0000-4000-8000-000000000a12"
+	app3  = "00000000-0000-4000-8000-000000000a13"
+	conf1 = "00000000-0000-4000-8000-000000000c01"
+	sess1 = "00000000-0000-4000-8000-000000000d01"
+	conn1 = "00000000-0000-4000-8000-000000000e01"
+)
+
+// The fixture's data lies in [fixFrom, fixTo).
+var (
+	fixFrom = time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+	fixTo   = time.Date(2026, 11, 4, 0, 0, 0, 0, time.UTC)
+)
+
+// pluginBinary is built once per test binary run (TestMain) and removed at the end.
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+	binDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+func buildPlugin(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "pmrel")
+		if binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "gpx_peermetrics")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/peermetrics/grafana-datasource/pkg").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("build plugin: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// syncBuffer collects the plugin's stderr (its log lines) safely from go-plugin's reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// grpcPlugin is the built plugin binary started the way Grafana starts it (go-plugin handshake with
+// the SDK's constants), spoken to over gRPC. Everything the process writes is kept in logs.
+type grpcPlugin struct {
+	client      *goplugin.Client
+	data        grpcplugin.DataClient
+	diagnostics grpcplugin.DiagnosticsClient
+	resource    grpcplugin.ResourceClient
+	logs        *syncBuffer
+}
+
+func startPlugin(t testing.TB, env ...string) *grpcPlugin {
+	t.Helper()
+	cmd := exec.Command(buildPlugin(t))
+	cmd.Env = append(os.Environ(), env...)
+	logs := &syncBuffer{}
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig: goplugin.HandshakeConfig{
+			ProtocolVersion:  grpcplugin.ProtocolVersion,
+			MagicCookieKey:   grpcplugin.MagicCookieKey,
+			MagicCookieValue: grpcplugin.MagicCookieValue,
+		},
+		VersionedPlugins: map[int]goplugin.PluginSet{
+			grpcplugin.ProtocolVersion: {
+				"data":        &grpcplugin.DataGRPCPlugin{},
+				"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
+				"resource":    &grpcplugin.ResourceGRPCPlugin{},
+			},
+		},
+		Cmd:              cmd,
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		// The raw stderr (the SDK logs there) and the stdio forwarded over gRPC are all captured.
+		Stderr:       logs,
+		SyncStdout:   logs,
+		SyncStderr:   logs,
+		Logger:       hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Trace}),
+		StartTimeout: 30 * time.Second,
+	})
+	t.Cleanup(client.Kill)
+	rpc, err := client.Client()
+	if err != nil {
+		t.Fatalf("go-plugin handshake with the binary failed: %v", err)
+	}
+	p := &grpcPlugin{client: client, logs: logs}
+	for name, dst := range map[string]any{"data": &p.data, "diagnostics": &p.diagnostics, "resource": &p.resource} {
+		raw, err := rpc.Dispense(name)
+		if err != nil {
+			t.Fatalf("dispense %s: %v", name, err)
+		}
+		switch d := dst.(type) {
+		case *grpcplugin.DataClient:
+			*d = raw.(grpcplugin.DataClient)
+		case *grpcplugin.DiagnosticsClient:
+			*d = raw.(grpcplugin.DiagnosticsClient)
+		case *grpcplugin.ResourceClient:
+			*d = raw.(grpcplugin.ResourceClient)
+		}
+	}
+	return p
+}
+
+// ds is a data source as Grafana sends it. Each ds gets its own settings version unless Updated is
+// set, so instances (and their caches) of different tests never mix.
+type ds struct {
+	UID     string
+	JSON    map[string]any
+	Secrets map[string]string
+	Updated time.Time
+}
+
+var settingsVersion atomic.Int64
+
+func newDS(host, database, user string, extra map[string]any) *ds {
+	j := map[string]any{"host": host, "database": database, "user": user, "sslMode": "disable", "prewarm": false}
+	for k, v := range extra {
+		j[k] = v
+	}
+	return &ds{
+		UID: "peermetrics-rel", JSON: j, Secrets: map[string]string{},
+		Updated: time.Unix(1700000000+settingsVersion.Add(1), 0),
+	}
+}
+
+// sharedDS points at a database on the shared test server.
+func sharedDS(dbName string, extra map[string]any) *ds {
+	host, user := testdb.HostPort()
+	return newDS(host, dbName, user, extra)
+}
+
+func (s *ds) pluginContext(t testing.TB) *pluginv2.PluginContext {
+	t.Helper()
+	js, err := json.Marshal(s.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return backend.ToProto().PluginContext(backend.PluginContext{
+		OrgID:    1,
+		PluginID: "peermetrics-webrtc-datasource",
+		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
+			ID: 1, UID: s.UID, Name: "Peermetrics", JSONData: js,
+			DecryptedSecureJSONData: s.Secrets, Updated: s.Updated,
+		},
+	})
+}
+
+type q struct {
+	RefID, QueryType, JSON string
+	From, To               time.Time
+	Interval               time.Duration
+}
+
+func request(t testing.TB, s *ds, queries ...q) *pluginv2.QueryDataRequest {
+	t.Helper()
+	req := &backend.QueryDataRequest{}
+	for _, x := range queries {
+		iv := x.Interval
+		if iv == 0 {
+			iv = time.Hour
+		}
+		req.Queries = append(req.Queries, backend.DataQuery{RefID: x.RefID, QueryType: x.QueryType, JSON: json.RawMessage(x.JSON),
+			TimeRange: backend.TimeRange{From: x.From, To: x.To}, Interval: iv, MaxDataPoints: 1000})
+	}
+	pr := backend.ToProto().QueryDataRequest(req)
+	pr.PluginContext = s.pluginContext(t)
+	return pr
+}
+
+// queryCtx sends one QueryData request under ctx and decodes the answer.
+func (p *grpcPlugin) queryCtx(ctx context.Context, t testing.TB, s *ds, queries ...q) (*backend.QueryDataResponse, error) {
+	res, err := p.data.QueryData(ctx, request(t, s, queries...))
+	if err != nil {
+		return nil, err
+	}
+	return backend.FromProto().QueryDataResponse(res)
+}
+
+func (p *grpcPlugin) query(t testing.TB, s *ds, queries ...q) *backend.QueryDataResponse {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := p.queryCtx(ctx, t, s, queries...)
+	if err != nil {
+		t.Fatalf("QueryData over gRPC: %v", err)
+	}
+	if len(out.Responses) != len(queries) {
+		t.Fatalf("%d responses for %d queries", len(out.Responses), len(queries))
+	}
+	return out
+}
+
+func (p *grpcPlugin) health(t testing.TB, s *ds) *backend.CheckHealthResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := p.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: s.pluginContext(t)})
+	if err != nil {
+		t.Fatalf("CheckHealth over gRPC: %v", err)
+	}
+	return backend.FromProto().CheckHealthResponse(res)
+}
+
+// metrics is the Prometheus text the plugin gives Grafana (CollectMetrics over gRPC).
+func (p *grpcPlugin) metrics(t testing.TB, s *ds) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := p.diagnostics.CollectMetrics(ctx, &pluginv2.CollectMetricsRequest{PluginContext: s.pluginContext(t)})
+	if err != nil {
+		t.Fatalf("CollectMetrics over gRPC: %v", err)
+	}
+	if res.Metrics == nil {
+		return ""
+	}
+	return string(res.Metrics.Prometheus)
+}
+
+// resourceCall is one CallResource over gRPC: status and body.
+func (p *grpcPlugin) resourceCall(t testing.TB, s *ds, method, path, rawQuery string, body []byte) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	u := path
+	if rawQuery != "" {
+		u += "?" + rawQuery
+	}
+	stream, err := p.resource.CallResource(ctx, &pluginv2.CallResourceRequest{
+		PluginContext: s.pluginContext(t), Path: path, Method: method, Url: u, Body: body,
+	})
+	if err != nil {
+		t.Fatalf("CallResource over gRPC: %v", err)
+	}
+	res, err := stream.Recv()
+	if err != nil {
+		t.Fatalf("CallResource receive: %v", err)
+	}
+	return int(res.Code), string(res.Body)
+}
+
+// fixtureDB is a fresh database on the shared server holding the hand fixture.
+func fixtureDB(t testing.TB) *testdb.DB {
+	t.Helper()
+	db := testdb.New(t)
+	conn := connect(t, db.URL)
+	if _, err := conn.Exec(context.Background(), fixtureSQL(t)); err != nil {
+		t.Fatalf("load fixture: %v", err)
+	}
+	return db
+}
+
+// connect opens a direct (superuser, read-write) connection for setting up and inspecting.
+func connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
+// loadSchemaAndFixture creates database name on a private server and fills it.
+func loadSchemaAndFixture(t testing.TB, adminURL, dbURL, name string) {
+	t.Helper()
+	ctx := context.Background()
+	admin := connect(t, adminURL)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	conn := connect(t, dbURL)
+	if _, err := conn.Exec(ctx, schema.SQL); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, fixtureSQL(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tableCounts counts the rows of every Peermetrics table: a write through the plugin would change them.
+func tableCounts(t testing.TB, conn *pgx.Conn) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for tbl := range schema.Tables {
+		var n int64
+		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM "+pgx.Identifier{tbl}.Sanitize()).Scan(&n); err != nil {
+			t.Fatalf("count %s: %v", tbl, err)
+		}
+		out[tbl] = n
+	}
+	return out
+}
+
+func mustContain(t testing.TB, got string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(got, p) {
+			t.Errorf("%q does not contain %q", got, p)
+		}
+	}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// redisProc is a redis-server this test started itself (the shared one is never touched).
+type redisProc struct {
+	port int
+	args []string
+	cmd  *exec.Cmd
+}
+
+func (r *redisProc) addr() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
+
+func startRedis(t testing.TB, extra ...string) *redisProc {
+	t.Helper()
+	for _, b := range []string{"redis-server", "redis-cli"} {
+		if _, err := exec.LookPath(b); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not installed (apt-get install redis-server)", b)
+			}
+			t.Skipf("%s is not installed", b)
+		}
+	}
+	r := &redisProc{port: freePort(t)}
+	r.args = append([]string{"--port", fmt.Sprint(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", t.TempDir(), "--protected-mode", "no"}, extra...)
+	r.start(t)
+	t.Cleanup(r.kill)
+	return r
+}
+
+func (r *redisProc) start(t testing.TB) {
+	t.Helper()
+	r.cmd = exec.Command("redis-server", r.args...)
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", r.addr(), 200*time.Millisecond)
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("redis-server on port %d did not start", r.port)
+}
+
+// kill ends this test's own redis-server by its pid (SIGKILL: a crash, not a shutdown).
+func (r *redisProc) kill() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+		r.cmd = nil
+	}
+}
+
+// cli runs redis-cli against this server.
+func (r *redisProc) cli(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("redis-cli", append([]string{"-p", fmt.Sprint(r.port)}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli %v: %v %s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// respErr is a short description of a RefID's answer for failure messages.
+func respErr(r backend.DataResponse) string {
+	if r.Error == nil {
+		return fmt.Sprintf("ok (%d frames)", len(r.Frames))
+	}
+	return fmt.Sprintf("%d %s: %v", r.Status, r.ErrorSource, r.Error)
+}
+
+// digest renders what a user sees of frames: names, fields (name, labels, links, values) and
+// notices. The executed SQL and the cache annotations are left out: they legitimately differ
+// between two data sources that must show the same rows.
+func digest(fs data.Frames) string { return digestOpt(fs, true) }
+
+// digestOpt is digest, with or without the fields' data links.
+func digestOpt(fs data.Frames, links bool) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "frame %q\n", f.Name)
+		if f.Meta != nil {
+			for _, n := range f.Meta.Notices {
+				fmt.Fprintf(&b, "  notice %s\n", n.Text)
+			}
+		}
+		for _, fld := range f.Fields {
+			fmt.Fprintf(&b, "  field %q %s", fld.Name, fld.Labels.String())
+			if fld.Config != nil {
+				fmt.Fprintf(&b, " display=%q", fld.Config.DisplayNameFromDS)
+				for _, l := range fld.Config.Links {
+					if !links {
+						continue
+					}
+					fmt.Fprintf(&b, " link=%q", l.URL)
+				}
+			}
+			b.WriteString(":")
+			for i := 0; i < fld.Len(); i++ {
+				v, ok := fld.ConcreteAt(i)
+				if !ok {
+					b.WriteString(" null")
+					continue
+				}
+				if x, isF := v.(float64); isF {
+					fmt.Fprintf(&b, " %.9g", x)
+					continue
+				}
+				fmt.Fprintf(&b, " %v", v)
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// rowCount is the number of rows of the first frame (0 without frames).
+func rowCount(fs data.Frames) int {
+	n := 0
+	for _, f := range fs {
+		r, _ := f.RowLen()
+		n += r
+	}
+	return n
+}
