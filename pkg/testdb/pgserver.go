@@ -20,6 +20,7 @@ type PasswordServer struct {
 	User     string
 	Password string
 	dir      string
+	extra    string
 	tb       testing.TB
 }
 
@@ -46,7 +47,8 @@ func asPostgres(bin string, args ...string) *exec.Cmd {
 }
 
 // StartPasswordServer creates and starts the instance; it is stopped and removed when the test ends.
-func StartPasswordServer(tb testing.TB) *PasswordServer {
+// extra are further server settings, such as "-c shared_preload_libraries=pg_stat_statements".
+func StartPasswordServer(tb testing.TB, extra ...string) *PasswordServer {
 	tb.Helper()
 	initdb, err := pgBin("initdb")
 	if err != nil {
@@ -60,7 +62,7 @@ func StartPasswordServer(tb testing.TB) *PasswordServer {
 	_ = os.Chmod(dir, 0o777)
 	data := filepath.Join(dir, "data")
 	pwFile := filepath.Join(dir, "pw")
-	s := &PasswordServer{User: "pmuser", Password: "s3cret-Pa55word!", dir: dir, tb: tb}
+	s := &PasswordServer{User: "pmuser", Password: "s3cret-Pa55word!", dir: dir, tb: tb, extra: strings.Join(extra, " ")}
 	if err := os.WriteFile(pwFile, []byte(s.Password+"\n"), 0o644); err != nil {
 		tb.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func StartPasswordServer(tb testing.TB) *PasswordServer {
 	}
 	port := freePort(tb)
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", port)
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off %s", port, dir, s.extra)
 	if out, err := asPostgres(pgctl, "-D", data, "-o", opts, "-w", "-l", filepath.Join(dir, "log"), "start").CombinedOutput(); err != nil {
 		_ = os.RemoveAll(dir)
 		unavailable(tb, "a private PostgreSQL (pg_ctl start)", fmt.Errorf("%v: %s", err, lastLine(out)))
@@ -93,7 +95,7 @@ func (s *PasswordServer) Stop() error {
 func (s *PasswordServer) Start() error {
 	pgctl, _ := pgBin("pg_ctl")
 	_, port, _ := net.SplitHostPort(s.Addr)
-	opts := fmt.Sprintf("-p %s -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, s.dir)
+	opts := fmt.Sprintf("-p %s -k %s -c listen_addresses=127.0.0.1 -c fsync=off %s", port, s.dir, s.extra)
 	return asPostgres(pgctl, "-D", filepath.Join(s.dir, "data"), "-o", opts, "-w", "-l", filepath.Join(s.dir, "log"), "start").Run()
 }
 
