@@ -31,7 +31,7 @@ func runBreakdown(ctx context.Context, s *Store, q query.Query) (data.Frames, er
 	b := &sqlb{}
 	gb := q.GroupBy
 	codes := and(b.issueCodePred("i", q.Filters))
-	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true, sess: true}),
+	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true, sess: true, status: q.GroupBy == "status"}),
 		b.groupCTEs(q, kindConf, "conf", "gc"), b.groupCTEs(q, kindSess, "sess", "gs")) + `,
 si AS (SELECT i.session_id, count(*) AS issues, bool_or(i.type = 'e') AS has_error FROM app_issue i
   LEFT JOIN app_connection cn ON cn.id = i.connection_id

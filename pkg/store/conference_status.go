@@ -37,7 +37,7 @@ func init() { register(query.TypeConferenceStatus, runConferenceStatus) }
 func runConferenceStatus(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	step := StatusStep(q)
 	b := &sqlb{}
-	sql := b.entityCTEs(q, s.scope, need{conf: true}) + `
+	sql := b.entityCTEs(q, s.scope, need{conf: true, status: true}) + `
 SELECT date_bin(` + b.p(int64(step/time.Second)) + ` * interval '1 second', created_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket,
   count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status = 'warning'),
   count(*) FILTER (WHERE status = 'error'), count(*) FILTER (WHERE status = 'ongoing')

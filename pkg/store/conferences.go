@@ -71,7 +71,7 @@ var conferenceCols = []tcol{
 
 func runConferences(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	b := &sqlb{}
-	ctes := b.entityCTEs(q, s.scope, need{conf: true})
+	ctes := b.entityCTEs(q, s.scope, need{conf: true, status: true})
 	sql := ctes + sprintf(conferencesSQL, b.p(q.Limit), b.p(q.Offset))
 	f, _, err := s.runTable(ctx, "conferences", q, sql, b.args, conferenceCols)
 	if err != nil {

@@ -60,7 +60,7 @@ func runOverview(ctx context.Context, s *Store, q query.Query) (data.Frames, err
 		return runOverviewMOS(ctx, s, q)
 	}
 	b := &sqlb{}
-	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true}) + sprintf(overviewSQL, setupMs("conn"))
+	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true, status: true}) + sprintf(overviewSQL, setupMs("conn"))
 	var (
 		conferences, participants, sessions, connections, withErr, withWarn, relayed, typed, gum int64
 		minutes                                                                                  float64

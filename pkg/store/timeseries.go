@@ -123,7 +123,7 @@ func runTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, e
 	var with string
 	switch m.kind {
 	case kindConf:
-		with = b.entityCTEs(q, s.scope, need{conf: true})
+		with = b.entityCTEs(q, s.scope, need{conf: true, status: q.GroupBy == "status"})
 	case kindSess:
 		with = b.entityCTEs(q, s.scope, need{sess: true})
 	case kindConn:
