@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/peermetrics/grafana-datasource/pkg/plugintest"
 	"github.com/peermetrics/grafana-datasource/pkg/seed"
 	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
@@ -46,6 +47,7 @@ func TestMain(m *testing.M) {
 	if tinyDB != nil {
 		_ = testdb.Drop(context.Background(), tinyDB.Name)
 	}
+	plugintest.RemoveBinary()
 	os.Exit(code)
 }
 

@@ -21,21 +21,24 @@ const (
 )
 
 // resourceDatasource is a data source scoped to app one over a test database holding the store's
-// hand-counted lists fixture (pkg/store/testdata/lists.sql).
+// hand-counted lists fixture (pkg/store/testdata/fixture.sql plus lists.sql).
 func resourceDatasource(t *testing.T) *plugin.Datasource {
 	t.Helper()
 	db := testdb.New(t)
-	fixture, err := os.ReadFile("../store/testdata/lists.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
 	conn, err := pgx.Connect(context.Background(), db.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), string(fixture)); err != nil {
-		t.Fatalf("load fixture: %v", err)
+	// lists.sql holds only the additions to fixture.sql, which is loaded first.
+	for _, name := range []string{"fixture.sql", "lists.sql"} {
+		fixture, err := os.ReadFile("../store/testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(context.Background(), string(fixture)); err != nil {
+			t.Fatalf("load fixture: %v", err)
+		}
 	}
 	host, user := testdb.HostPort()
 	js, _ := json.Marshal(map[string]any{"host": host, "database": db.Name, "user": user, "appIds": []string{resApp1}})

@@ -19,6 +19,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/peermetrics/grafana-datasource/pkg/plugintest"
 	"github.com/peermetrics/grafana-datasource/pkg/seed"
 	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
@@ -236,7 +237,7 @@ func TestProvisionedDashboardsAndAlertRules(t *testing.T) {
 	var bin string
 	var buildErr error
 	built := make(chan struct{})
-	go func() { defer close(built); bin, buildErr = buildPlugin(binDir) }()
+	go func() { defer close(built); bin, buildErr = plugintest.Build(binDir) }()
 
 	ctx := context.Background()
 	db, err := testdb.Create(ctx, "pmprov")
@@ -254,7 +255,7 @@ func TestProvisionedDashboardsAndAlertRules(t *testing.T) {
 	t.Logf("setup (database and binary) took %s", time.Since(start).Round(time.Millisecond))
 
 	fx := &fixture{
-		ds:          &dataSource{client: startPlugin(t, bin), settings: provisionedDataSource(t, db.Name)},
+		ds:          &dataSource{plugin: plugintest.Start(t, bin, plugintest.Options{}), settings: provisionedDataSource(t, db.Name)},
 		dashboards:  loadDashboards(t),
 		ids:         pickIDs(t, db.URL),
 		panelFields: map[string]map[string]bool{},

@@ -8,21 +8,17 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/peermetrics/grafana-datasource/pkg/plugintest"
 	"github.com/peermetrics/grafana-datasource/pkg/schema"
 	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
@@ -58,39 +54,10 @@ var (
 	fixTo   = time.Date(2026, 11, 4, 0, 0, 0, 0, time.UTC)
 )
 
-// pluginBinary is built once per test binary run (TestMain) and removed at the end.
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		_ = os.RemoveAll(binDir)
-	}
+	plugintest.RemoveBinary()
 	os.Exit(code)
-}
-
-func buildPlugin(t testing.TB) string {
-	t.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "pmrel")
-		if binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "gpx_peermetrics")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/peermetrics/grafana-datasource/pkg").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("build plugin: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
 }
 
 // syncBuffer collects the plugin's stderr (its log lines) safely from go-plugin's reader goroutine.
@@ -114,61 +81,14 @@ func (s *syncBuffer) String() string {
 // grpcPlugin is the built plugin binary started the way Grafana starts it (go-plugin handshake with
 // the SDK's constants), spoken to over gRPC. Everything the process writes is kept in logs.
 type grpcPlugin struct {
-	client      *goplugin.Client
-	data        grpcplugin.DataClient
-	diagnostics grpcplugin.DiagnosticsClient
-	resource    grpcplugin.ResourceClient
-	logs        *syncBuffer
+	*plugintest.Plugin
+	logs *syncBuffer
 }
 
 func startPlugin(t testing.TB, env ...string) *grpcPlugin {
 	t.Helper()
-	cmd := exec.Command(buildPlugin(t))
-	cmd.Env = append(os.Environ(), env...)
 	logs := &syncBuffer{}
-	client := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig: goplugin.HandshakeConfig{
-			ProtocolVersion:  grpcplugin.ProtocolVersion,
-			MagicCookieKey:   grpcplugin.MagicCookieKey,
-			MagicCookieValue: grpcplugin.MagicCookieValue,
-		},
-		VersionedPlugins: map[int]goplugin.PluginSet{
-			grpcplugin.ProtocolVersion: {
-				"data":        &grpcplugin.DataGRPCPlugin{},
-				"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
-				"resource":    &grpcplugin.ResourceGRPCPlugin{},
-			},
-		},
-		Cmd:              cmd,
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		// The raw stderr (the SDK logs there) and the stdio forwarded over gRPC are all captured.
-		Stderr:       logs,
-		SyncStdout:   logs,
-		SyncStderr:   logs,
-		Logger:       hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Trace}),
-		StartTimeout: 30 * time.Second,
-	})
-	t.Cleanup(client.Kill)
-	rpc, err := client.Client()
-	if err != nil {
-		t.Fatalf("go-plugin handshake with the binary failed: %v", err)
-	}
-	p := &grpcPlugin{client: client, logs: logs}
-	for name, dst := range map[string]any{"data": &p.data, "diagnostics": &p.diagnostics, "resource": &p.resource} {
-		raw, err := rpc.Dispense(name)
-		if err != nil {
-			t.Fatalf("dispense %s: %v", name, err)
-		}
-		switch d := dst.(type) {
-		case *grpcplugin.DataClient:
-			*d = raw.(grpcplugin.DataClient)
-		case *grpcplugin.DiagnosticsClient:
-			*d = raw.(grpcplugin.DiagnosticsClient)
-		case *grpcplugin.ResourceClient:
-			*d = raw.(grpcplugin.ResourceClient)
-		}
-	}
-	return p
+	return &grpcPlugin{Plugin: plugintest.Start(t, plugintest.Binary(t), plugintest.Options{Env: env, Logs: logs}), logs: logs}
 }
 
 // ds is a data source as Grafana sends it. Each ds gets its own settings version unless Updated is
@@ -180,8 +100,6 @@ type ds struct {
 	Updated time.Time
 }
 
-var settingsVersion atomic.Int64
-
 func newDS(host, database, user string, extra map[string]any) *ds {
 	j := map[string]any{"host": host, "database": database, "user": user, "sslMode": "disable", "prewarm": false}
 	for k, v := range extra {
@@ -189,7 +107,7 @@ func newDS(host, database, user string, extra map[string]any) *ds {
 	}
 	return &ds{
 		UID: "peermetrics-rel", JSON: j, Secrets: map[string]string{},
-		Updated: time.Unix(1700000000+settingsVersion.Add(1), 0),
+		Updated: plugintest.NextVersion(),
 	}
 }
 
@@ -201,18 +119,7 @@ func sharedDS(dbName string, extra map[string]any) *ds {
 
 func (s *ds) pluginContext(t testing.TB) *pluginv2.PluginContext {
 	t.Helper()
-	js, err := json.Marshal(s.JSON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return backend.ToProto().PluginContext(backend.PluginContext{
-		OrgID:    1,
-		PluginID: "peermetrics-webrtc-datasource",
-		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
-			ID: 1, UID: s.UID, Name: "Peermetrics", JSONData: js,
-			DecryptedSecureJSONData: s.Secrets, Updated: s.Updated,
-		},
-	})
+	return plugintest.DataSource{UID: s.UID, JSON: s.JSON, Secrets: s.Secrets, Updated: s.Updated}.PluginContext(t)
 }
 
 type q struct {
@@ -221,8 +128,7 @@ type q struct {
 	Interval               time.Duration
 }
 
-func request(t testing.TB, s *ds, queries ...q) *pluginv2.QueryDataRequest {
-	t.Helper()
+func request(queries ...q) *backend.QueryDataRequest {
 	req := &backend.QueryDataRequest{}
 	for _, x := range queries {
 		iv := x.Interval
@@ -232,18 +138,12 @@ func request(t testing.TB, s *ds, queries ...q) *pluginv2.QueryDataRequest {
 		req.Queries = append(req.Queries, backend.DataQuery{RefID: x.RefID, QueryType: x.QueryType, JSON: json.RawMessage(x.JSON),
 			TimeRange: backend.TimeRange{From: x.From, To: x.To}, Interval: iv, MaxDataPoints: 1000})
 	}
-	pr := backend.ToProto().QueryDataRequest(req)
-	pr.PluginContext = s.pluginContext(t)
-	return pr
+	return req
 }
 
 // queryCtx sends one QueryData request under ctx and decodes the answer.
 func (p *grpcPlugin) queryCtx(ctx context.Context, t testing.TB, s *ds, queries ...q) (*backend.QueryDataResponse, error) {
-	res, err := p.data.QueryData(ctx, request(t, s, queries...))
-	if err != nil {
-		return nil, err
-	}
-	return backend.FromProto().QueryDataResponse(res)
+	return p.QueryData(ctx, s.pluginContext(t), request(queries...))
 }
 
 func (p *grpcPlugin) query(t testing.TB, s *ds, queries ...q) *backend.QueryDataResponse {
@@ -262,13 +162,7 @@ func (p *grpcPlugin) query(t testing.TB, s *ds, queries ...q) *backend.QueryData
 
 func (p *grpcPlugin) health(t testing.TB, s *ds) *backend.CheckHealthResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	res, err := p.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: s.pluginContext(t)})
-	if err != nil {
-		t.Fatalf("CheckHealth over gRPC: %v", err)
-	}
-	return backend.FromProto().CheckHealthResponse(res)
+	return p.CheckHealth(t, s.pluginContext(t))
 }
 
 // metrics is the Prometheus text the plugin gives Grafana (CollectMetrics over gRPC).
@@ -276,7 +170,7 @@ func (p *grpcPlugin) metrics(t testing.TB, s *ds) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	res, err := p.diagnostics.CollectMetrics(ctx, &pluginv2.CollectMetricsRequest{PluginContext: s.pluginContext(t)})
+	res, err := p.Diagnostics.CollectMetrics(ctx, &pluginv2.CollectMetricsRequest{PluginContext: s.pluginContext(t)})
 	if err != nil {
 		t.Fatalf("CollectMetrics over gRPC: %v", err)
 	}
@@ -289,23 +183,7 @@ func (p *grpcPlugin) metrics(t testing.TB, s *ds) string {
 // resourceCall is one CallResource over gRPC: status and body.
 func (p *grpcPlugin) resourceCall(t testing.TB, s *ds, method, path, rawQuery string, body []byte) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	u := path
-	if rawQuery != "" {
-		u += "?" + rawQuery
-	}
-	stream, err := p.resource.CallResource(ctx, &pluginv2.CallResourceRequest{
-		PluginContext: s.pluginContext(t), Path: path, Method: method, Url: u, Body: body,
-	})
-	if err != nil {
-		t.Fatalf("CallResource over gRPC: %v", err)
-	}
-	res, err := stream.Recv()
-	if err != nil {
-		t.Fatalf("CallResource receive: %v", err)
-	}
-	return int(res.Code), string(res.Body)
+	return p.CallResource(t, s.pluginContext(t), method, path, rawQuery, body)
 }
 
 // fixtureDB is a fresh database on the shared server holding the hand fixture.

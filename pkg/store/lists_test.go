@@ -20,8 +20,8 @@ import (
 	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
 
-// The expected values below are counted by hand from testdata/lists.sql (fixture.sql plus the
-// marked additions). Ids: conference Cn = ...0c<n>, session Sn = ...0d<n>, connection Kn =
+// The expected values below are counted by hand from testdata/fixture.sql plus the additions in
+// testdata/lists.sql (loaded after it). Ids: conference Cn = ...0c<n>, session Sn = ...0d<n>, connection Kn =
 // ...0e<n>, issue Fn = ...0f<n>, participant Pn = ...0b<n>. The range is 2026-11-01 to 11-04.
 
 //go:embed testdata/lists.sql
@@ -40,8 +40,11 @@ func listsPool(t *testing.T) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(context.Background(), listsSQL); err != nil {
-		t.Fatalf("load lists fixture: %v", err)
+	// lists.sql holds only the additions to fixture.sql.
+	for _, sql := range []string{fixtureSQL, listsSQL} {
+		if _, err := pool.Exec(context.Background(), sql); err != nil {
+			t.Fatalf("load lists fixture: %v", err)
+		}
 	}
 	return pool
 }
