@@ -56,6 +56,7 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	dropShared()
 	plugintest.RemoveBinary()
 	os.Exit(code)
 }
