@@ -193,6 +193,9 @@ func provisionedDataSource(t *testing.T, dbName string) backend.DataSourceInstan
 	}
 	jd, _ := ds["jsonData"].(map[string]any)
 	jd["prewarm"] = false
+	// Every dashboard runs at once on a small CI machine; fleet quality reads every summary, so the
+	// product's 30 s statement timeout leaves no margin under that load.
+	jd["queryTimeoutSeconds"] = 120
 	js, _ := json.Marshal(jd)
 	secrets := map[string]string{}
 	if sec, ok := ds["secureJsonData"].(map[string]any); ok {
