@@ -203,7 +203,10 @@ func (b *sqlb) qualitySamplesSQL(q query.Query, sc Scope) string {
     FROM jsonb_array_elements(CASE WHEN jsonb_typeof(su.data) = 'array' THEN su.data ELSE '[]'::jsonb END) WITH ORDINALITY AS x(el, ord)
     WHERE jsonb_typeof(x.el) = 'object'`
 	return with + `,
-qc AS MATERIALIZED (SELECT conn.id, conn.session_id, conn.conference_id, conn.id::text AS cid FROM conn),
+qc AS MATERIALIZED (SELECT conn.id, conn.session_id, conn.conference_id, conn.id::text AS cid FROM conn
+  JOIN conference qcc ON qcc.id = conn.conference_id
+  -- a connection from before the range only matters if its call was still running at the range start
+  WHERE conn.created_at >= ` + from + ` OR qcc.end_time IS NULL OR qcc.end_time >= ` + lo + `),
 qsum AS MATERIALIZED (SELECT su.conference_id FROM summary su JOIN conference c ON c.id = su.conference_id AND NOT c.ongoing
   WHERE su.conference_id IN (SELECT conference_id FROM qc) AND su.is_active AND su.data IS NOT NULL),
 qm AS (
