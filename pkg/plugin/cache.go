@@ -42,11 +42,6 @@ var bucketSteps = map[string]func(query.Query) time.Duration{
 	query.TypeQuality:          store.TimeseriesStep,
 }
 
-// chunkSpans bounds the range one statement covers for query types whose cost grows with the range
-// far past a statement timeout: fleet quality reads every call summary (≈ 3 s per day of the seed30
-// profile, 100 s for 30 days), so a cold 30-day load runs day by day.
-var chunkSpans = map[string]time.Duration{query.TypeQuality: 24 * time.Hour}
-
 // plan is a query after normalization.
 type plan struct {
 	q    query.Query // From/To aligned; Interval = step for bucketed types
@@ -246,43 +241,20 @@ func (d *Datasource) computeBuckets(ctx context.Context, st *store.Store, p plan
 	if lo < 0 {
 		return mergeFrames(pieces, 0, zeroFillFor(p.q)), nil
 	}
-	// Run the missing range in chunks where one statement over it could outlast the statement
-	// timeout; each chunk's completed buckets are stored as soon as it is done, so a load (or a
-	// pre-warm cycle) cut short still leaves its finished days behind for the next one.
-	per := hi - lo + 1
-	if span := chunkSpans[p.q.QueryType]; span > step {
-		per = min(per, int(span/step))
+	sub := p.q
+	sub.From, sub.To = starts[lo], starts[hi].Add(step)
+	fresh, err := st.Run(ctx, sub)
+	if err != nil {
+		return nil, err
 	}
-	var fresh []data.Frames
-	for cs := lo; cs <= hi; cs += per {
-		ce := min(hi, cs+per-1)
-		sub := p.q
-		sub.From, sub.To = starts[cs], starts[ce].Add(step)
-		fs, err := st.Run(ctx, sub)
-		if err != nil {
-			return nil, err
+	if !splittable(fresh) {
+		if lo == 0 && hi == n-1 {
+			return fresh, nil
 		}
-		if !splittable(fs) {
-			if lo == 0 && hi == n-1 && per == n {
-				return fs, nil
-			}
-			return st.Run(ctx, p.q)
-		}
-		d.storeBuckets(ctx, p.q, fs, pieces, starts, keys, cs, ce, step, cutoff)
-		fresh = append(fresh, fs)
+		return st.Run(ctx, p.q)
 	}
-	merged := make([]data.Frames, 0, n-(hi-lo)+len(fresh))
-	merged = append(merged, pieces[:lo]...)
-	merged = append(merged, fresh...)
-	merged = append(merged, pieces[hi+1:]...)
-	return mergeFrames(merged, lo, zeroFillFor(p.q)), nil
-}
-
-// storeBuckets caches the completed buckets cs..ce of freshly computed frames that were not cached.
-func (d *Datasource) storeBuckets(ctx context.Context, q query.Query, fresh data.Frames, pieces []data.Frames,
-	starts []time.Time, keys []string, cs, ce int, step time.Duration, cutoff time.Time) {
 	historic, volatile := map[string][]byte{}, map[string][]byte{}
-	for i := cs; i <= ce; i++ {
+	for i := lo; i <= hi; i++ {
 		if pieces[i] != nil || starts[i].Add(step).After(cutoff) {
 			continue
 		}
@@ -291,7 +263,7 @@ func (d *Datasource) storeBuckets(ctx context.Context, q query.Query, fresh data
 		if err != nil {
 			continue
 		}
-		if stillChanging(q, piece) {
+		if stillChanging(p.q, piece) {
 			volatile[keys[i]] = b
 		} else {
 			historic[keys[i]] = b
@@ -299,6 +271,11 @@ func (d *Datasource) storeBuckets(ctx context.Context, q query.Query, fresh data
 	}
 	d.cache.SetMany(ctx, historic, d.historicPolicy())
 	d.cache.SetMany(ctx, volatile, d.policy(d.now()))
+	merged := make([]data.Frames, 0, n-(hi-lo))
+	merged = append(merged, pieces[:lo]...)
+	merged = append(merged, fresh)
+	merged = append(merged, pieces[hi+1:]...)
+	return mergeFrames(merged, lo, zeroFillFor(p.q)), nil
 }
 
 // stillChanging: a completed conferenceStatus bucket that still counts ongoing conferences will
