@@ -12,6 +12,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/peermetrics/grafana-datasource/pkg/query"
 	"github.com/peermetrics/grafana-datasource/pkg/store"
@@ -47,6 +48,8 @@ const (
 	prewarmActiveWindow = 48 * time.Hour
 	// prewarmMaxApps bounds the apps warmed per cycle.
 	prewarmMaxApps = 50
+	// prewarmTimeoutPause: a query that hit the statement timeout is left out of pre-warming this long.
+	prewarmTimeoutPause = time.Hour
 	// prewarmMaxBackoff caps the delay after failed cycles.
 	prewarmMaxBackoff = 15 * time.Minute
 )
@@ -62,11 +65,15 @@ type prewarmer struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	stopOnce sync.Once
+	// paused holds the queries (body, range, app) that hit the statement timeout, until when they are
+	// left out: re-running them every cycle would cost a full statement timeout of database time per
+	// interval and never warm them. Only the cycle goroutine touches it (cycles never overlap).
+	paused map[string]time.Time
 }
 
 func newPrewarmer(d *Datasource) *prewarmer {
 	iv := time.Duration(d.settings.PrewarmIntervalSeconds) * time.Second
-	return &prewarmer{d: d, interval: iv, timeout: min(max(2*iv, time.Minute), 10*time.Minute)}
+	return &prewarmer{d: d, interval: iv, timeout: min(max(2*iv, time.Minute), 10*time.Minute), paused: map[string]time.Time{}}
 }
 
 func (d *Datasource) startPrewarm() *prewarmer {
@@ -192,6 +199,10 @@ func (w *prewarmer) warm(ctx context.Context) (int, error) {
 				if ctx.Err() != nil {
 					return warmed, errors.Join(append(errs, ctx.Err())...)
 				}
+				key := body + "|" + r.String() + "|" + app
+				if now.Before(w.paused[key]) {
+					continue
+				}
 				q, err := prewarmQuery(body, app, now.Add(-r), now, r/prewarmMaxDataPoints)
 				if err != nil {
 					errs = append(errs, err)
@@ -202,6 +213,9 @@ func (w *prewarmer) warm(ctx context.Context) (int, error) {
 				}
 				if _, _, err := d.cachedRun(ctx, st, q, refreshBelow); err != nil {
 					errs = append(errs, fmt.Errorf("%s %s app %q: %w", body, r, app, err))
+					if isStatementTimeout(err) {
+						w.paused[key] = now.Add(prewarmTimeoutPause)
+					}
 				} else {
 					warmed++
 				}
@@ -260,4 +274,10 @@ ORDER BY 1 LIMIT ` + fmt.Sprint(prewarmMaxApps)
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// isStatementTimeout reports PostgreSQL's statement timeout (SQLSTATE 57014).
+func isStatementTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "57014"
 }
