@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -185,85 +184,15 @@ func cacheStatus(fs data.Frames) string {
 	return s
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// redisProc is a redis-server this test started (and stops).
-type redisProc struct {
-	port int
-	dir  string
-	args []string
-	cmd  *exec.Cmd
-}
-
-func (r *redisProc) addr() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
-
-func requireRedisBinaries(t testing.TB) {
-	t.Helper()
-	for _, b := range []string{"redis-server", "redis-cli"} {
-		if _, err := exec.LookPath(b); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not installed (apt-get install redis-server)", b)
-			}
-			t.Skipf("%s is not installed", b)
-		}
-	}
-}
-
-// startRedis starts a redis-server on a free loopback port without persistence.
-func startRedis(t testing.TB, extra ...string) *redisProc {
-	t.Helper()
-	requireRedisBinaries(t)
-	r := &redisProc{port: freePort(t), dir: t.TempDir()}
-	r.args = append([]string{"--port", fmt.Sprint(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", r.dir, "--protected-mode", "no"}, extra...)
-	r.start(t)
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *redisProc) start(t testing.TB) {
-	t.Helper()
-	r.cmd = exec.Command("redis-server", r.args...)
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if out, err := exec.Command("redis-cli", "-p", fmt.Sprint(r.port), "ping").Output(); err == nil && strings.TrimSpace(string(out)) == "PONG" {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("redis-server on port %d did not start", r.port)
-}
-
-// stop kills this test's own redis-server process (by its pid) and waits for it.
-func (r *redisProc) stop() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-		r.cmd = nil
-	}
-}
-
 // startCluster starts a 3-node Redis Cluster (no replicas) on free loopback ports.
 func startCluster(t testing.TB) []string {
 	t.Helper()
-	requireRedisBinaries(t)
 	var addrs []string
 	for range 3 {
-		port := freePort(t)
-		r := startRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", port),
+		// Each server has a directory of its own, so the cluster config file names need not differ.
+		r := testdb.StartRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
 			"--cluster-node-timeout", "2000")
-		addrs = append(addrs, r.addr())
+		addrs = append(addrs, r.Addr())
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")

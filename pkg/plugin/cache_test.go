@@ -367,15 +367,15 @@ func TestStampedeTwoReplicas(t *testing.T) {
 // the same port → hits again without restarting the data source.
 func TestRedisOutage(t *testing.T) {
 	db := fixtureDB(t)
-	r := startRedis(t)
+	r := testdb.StartRedis(t)
 	clk := &fakeClock{t: day4.Add(72 * time.Hour)}
-	d, c := newTestDS(t, db, uniqueUID(t), []string{r.addr()}, clk)
+	d, c := newTestDS(t, db, uniqueUID(t), []string{r.Addr()}, clk)
 	q := dq("A", `{"queryType":"overview"}`, day1, day4, time.Hour)
 	want, _ := runOne(t, d, q)
 	if _, st := runOne(t, d, q); st != "hit" {
 		t.Fatalf("before the outage: %s", st)
 	}
-	r.stop()
+	r.Kill()
 	n := c.count()
 	for i := range 5 {
 		start := time.Now()
@@ -391,7 +391,7 @@ func TestRedisOutage(t *testing.T) {
 	if c.count()-n != 5 {
 		t.Errorf("%d statements during the outage, want 5", c.count()-n)
 	}
-	r.start(t)
+	r.Start(t)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		_, st := runOne(t, d, q)

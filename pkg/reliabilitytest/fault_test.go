@@ -278,24 +278,24 @@ func TestCancelledRequestCancelsDatabaseQuery(t *testing.T) {
 // waiting long on the dead Redis, and once Redis is back the plugin writes to it again by itself.
 func TestRedisKilledAndRestarted(t *testing.T) {
 	db := fixtureDB(t)
-	r := startRedis(t)
+	r := testdb.StartRedis(t)
 	p := startPlugin(t)
-	s := sharedDS(db.Name, map[string]any{"redisAddresses": []string{r.addr()}})
+	s := sharedDS(db.Name, map[string]any{"redisAddresses": []string{r.Addr()}})
 	stop := make(chan struct{})
 	results := load(t, p, s, `{"queryType": "overview"}`, stop)
-	if !waitFor(5*time.Second, func() bool { return r.cli(t, "dbsize") != "0" }) {
+	if !waitFor(5*time.Second, func() bool { return r.CLI(t, "dbsize") != "0" }) {
 		t.Fatal("nothing was cached in Redis")
 	}
-	r.kill()
+	r.Kill()
 	killedAt := time.Now()
 	down := 2 * time.Second
 	if long() {
 		down = 20 * time.Second
 	}
 	time.Sleep(down)
-	r.start(t)
+	r.Start(t)
 	restartedAt := time.Now()
-	refilled := waitFor(15*time.Second, func() bool { return r.cli(t, "dbsize") != "0" })
+	refilled := waitFor(15*time.Second, func() bool { return r.CLI(t, "dbsize") != "0" })
 	close(stop)
 	out := results()
 	var during, slow int

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -249,80 +247,6 @@ func mustContain(t testing.TB, got string, parts ...string) {
 			t.Errorf("%q does not contain %q", got, p)
 		}
 	}
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// redisProc is a redis-server this test started itself (the shared one is never touched).
-type redisProc struct {
-	port int
-	args []string
-	cmd  *exec.Cmd
-}
-
-func (r *redisProc) addr() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
-
-func startRedis(t testing.TB, extra ...string) *redisProc {
-	t.Helper()
-	for _, b := range []string{"redis-server", "redis-cli"} {
-		if _, err := exec.LookPath(b); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not installed (apt-get install redis-server)", b)
-			}
-			t.Skipf("%s is not installed", b)
-		}
-	}
-	r := &redisProc{port: freePort(t)}
-	r.args = append([]string{"--port", fmt.Sprint(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", t.TempDir(), "--protected-mode", "no"}, extra...)
-	r.start(t)
-	t.Cleanup(r.kill)
-	return r
-}
-
-func (r *redisProc) start(t testing.TB) {
-	t.Helper()
-	r.cmd = exec.Command("redis-server", r.args...)
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", r.addr(), 200*time.Millisecond)
-		if err == nil {
-			_ = c.Close()
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("redis-server on port %d did not start", r.port)
-}
-
-// kill ends this test's own redis-server by its pid (SIGKILL: a crash, not a shutdown).
-func (r *redisProc) kill() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-		r.cmd = nil
-	}
-}
-
-// cli runs redis-cli against this server.
-func (r *redisProc) cli(t testing.TB, args ...string) string {
-	t.Helper()
-	out, err := exec.Command("redis-cli", append([]string{"-p", fmt.Sprint(r.port)}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("redis-cli %v: %v %s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
 }
 
 // respErr is a short description of a RefID's answer for failure messages.

@@ -333,10 +333,10 @@ func TestScopeInCacheKeys(t *testing.T) {
 	apps := tinyApps(t, conn)
 	tg := pickTargets(t, conn)
 	_ = conn.Close(context.Background())
-	r := startRedis(t)
+	r := testdb.StartRedis(t)
 	updated := time.Unix(1800000000, 0)
 	mk := func(scope map[string]any) *ds {
-		scope["redisAddresses"] = []string{r.addr()}
+		scope["redisAddresses"] = []string{r.Addr()}
 		s := sharedDS(full.Name, scope)
 		s.UID, s.Updated = "same-uid", updated
 		return s
@@ -349,18 +349,18 @@ func TestScopeInCacheKeys(t *testing.T) {
 	qs := scopeQueries(t, tg)[:40]
 	// Fill the cache from the first process, then read through the second (and the other way).
 	compareScoped(t, p1, first, refFirst, qs)
-	if n := r.cli(t, "dbsize"); n == "0" {
+	if n := r.CLI(t, "dbsize"); n == "0" {
 		t.Fatalf("nothing was cached in Redis")
 	}
-	keys := r.cli(t, "dbsize")
+	keys := r.CLI(t, "dbsize")
 	compareScoped(t, p2, second, refSecond, qs)
-	if r.cli(t, "dbsize") == keys {
+	if r.CLI(t, "dbsize") == keys {
 		t.Errorf("the second scope added no cache entry: it must have read the first scope's entries")
 	}
 	// Each process again, now from the cache.
 	compareScoped(t, p1, first, refFirst, qs)
 	compareScoped(t, p2, second, refSecond, qs)
-	if !strings.Contains(r.cli(t, "info", "stats"), "keyspace_hits:") {
+	if !strings.Contains(r.CLI(t, "info", "stats"), "keyspace_hits:") {
 		t.Errorf("no Redis stats")
 	}
 }

@@ -26,7 +26,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	const redisPW = "redis-Secret-7f3a!x"
 	const wrongPG = "wrong-PG-Secret-91c"
 	const wrongRedis = "wrong-Redis-Secret-55d"
-	r := startRedis(t, "--requirepass", redisPW)
+	r := testdb.StartRedis(t, "--requirepass", redisPW)
 	secrets := []string{srv.Password, redisPW, wrongPG, wrongRedis}
 	p := startPlugin(t)
 
@@ -61,19 +61,19 @@ func TestSecretsNeverLeak(t *testing.T) {
 		s.Secrets["password"], s.Secrets["redisPassword"] = pgPW, redisPass
 		return s
 	}
-	good := mk(srv.Password, redisPW, r.addr())
+	good := mk(srv.Password, redisPW, r.Addr())
 	exercise("all right", good)
 	if h := p.health(t, good); h.Status != backend.HealthStatusOk {
 		t.Errorf("health with the right secrets: %s", h.Message)
 	}
-	exercise("wrong PostgreSQL password", mk(wrongPG, redisPW, r.addr()))
-	exercise("wrong Redis password", mk(srv.Password, wrongRedis, r.addr()))
+	exercise("wrong PostgreSQL password", mk(wrongPG, redisPW, r.Addr()))
+	exercise("wrong Redis password", mk(srv.Password, wrongRedis, r.Addr()))
 	exercise("Redis unreachable", mk(srv.Password, redisPW, "127.0.0.1:1"))
 	exercise("PostgreSQL down", func() *ds {
 		if err := srv.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		return mk(srv.Password, redisPW, r.addr())
+		return mk(srv.Password, redisPW, r.Addr())
 	}())
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
