@@ -31,20 +31,24 @@ func runBreakdown(ctx context.Context, s *Store, q query.Query) (data.Frames, er
 	b := &sqlb{}
 	gb := q.GroupBy
 	codes := and(b.issueCodePred("i", q.Filters))
-	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true, sess: true, status: q.GroupBy == "status"}),
+	// sess carries geo_ip only when grouped by a JSON dimension; coordinates are read for city alone.
+	geoSQL := "SELECT NULL::uuid AS id, NULL::float8 AS la, NULL::float8 AS lo WHERE false"
+	if gb == "city" {
+		geoSQL = `SELECT id, la, lo FROM (SELECT id, ` + sprintf(geoNum, "geo_ip -> 'latitude'") + ` AS la, ` + sprintf(geoNum, "geo_ip -> 'longitude'") + ` AS lo
+    FROM sess) x
+  WHERE la BETWEEN -90 AND 90 AND lo BETWEEN -180 AND 180 AND NOT (la = 0 AND lo = 0)`
+	}
+	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true, sess: true, status: q.GroupBy == "status", sessJSON: jsonDims[gb]}),
 		b.groupCTEs(q, kindConf, "conf", "gc"), b.groupCTEs(q, kindSess, "sess", "gs")) + `,
 si AS (SELECT i.session_id, count(*) AS issues, bool_or(i.type = 'e') AS has_error FROM app_issue i
-  LEFT JOIN app_connection cn ON cn.id = i.connection_id
-  WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active) AND ` + codes + ` AND i.session_id IN (SELECT id FROM sess)
+  JOIN sess ss ON ss.id = i.session_id LEFT JOIN app_connection cn ON cn.id = i.connection_id
+  WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active) AND ` + codes + `
   GROUP BY 1),
 sic AS (SELECT i.session_id, i.code, count(*) AS issues FROM app_issue i
-  LEFT JOIN app_connection cn ON cn.id = i.connection_id
+  JOIN sess ss ON ss.id = i.session_id LEFT JOIN app_connection cn ON cn.id = i.connection_id
   WHERE ` + sprintf("%t", gb == "issueCode") + ` AND i.is_active AND (i.connection_id IS NULL OR cn.is_active) AND ` + codes + `
-    AND i.session_id IN (SELECT id FROM sess)
   GROUP BY 1, 2),
-geo AS (SELECT id, la, lo FROM (SELECT id, ` + sprintf(geoNum, "geo_ip -> 'latitude'") + ` AS la, ` + sprintf(geoNum, "geo_ip -> 'longitude'") + ` AS lo
-    FROM sess WHERE ` + sprintf("%t", gb == "city") + `) x
-  WHERE la BETWEEN -90 AND 90 AND lo BETWEEN -180 AND 180 AND NOT (la = 0 AND lo = 0)),
+geo AS (` + geoSQL + `),
 sa AS (SELECT COALESCE(g.grp, 'none') AS grp, COALESCE(g.grp2, '') AS grp2, count(*) AS sessions,
     COALESCE(sum(` + map[bool]string{true: "sic.issues", false: "si.issues"}[gb == "issueCode"] + `), 0) AS issues,
     count(*) FILTER (WHERE si.has_error) AS errs, avg(geo.la) AS la, avg(geo.lo) AS lo

@@ -24,10 +24,10 @@ func init() { register(query.TypeConnectionTypes, runConnectionTypes) }
 func runConnectionTypes(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	b := &sqlb{}
 	sql := b.entityCTEs(q, s.scope, need{conn: true}) + `,
-tcp AS (SELECT DISTINCT ti.connection_id FROM app_issue ti
-  WHERE ti.is_active AND ti.code = 'tcp_used' AND ti.connection_id IN (SELECT id FROM conn)),
+tcp AS (SELECT DISTINCT ti.connection_id FROM app_issue ti JOIN conn tc ON tc.id = ti.connection_id
+  WHERE ti.is_active AND ti.code = 'tcp_used'),
 ct AS (SELECT ` + connTypeName("conn") + ` AS type,
-  CASE WHEN (conn.connection_info -> 'detected_tcp') = 'true'::jsonb OR tcp.connection_id IS NOT NULL THEN 'tcp'
+  CASE WHEN conn.detected_tcp OR tcp.connection_id IS NOT NULL THEN 'tcp'
        WHEN conn.type IS NOT NULL THEN 'udp' ELSE 'unknown' END AS protocol
   FROM conn LEFT JOIN tcp ON tcp.connection_id = conn.id)
 SELECT type, protocol, count(*) FROM ct GROUP BY 1, 2

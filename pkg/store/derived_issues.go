@@ -240,7 +240,7 @@ func (s *Store) derivedForQuery(ctx context.Context, q query.Query) (*derivedRow
 	}
 	b := &sqlb{}
 	ids := "SELECT unnest(" + b.p(confs) + "::uuid[])"
-	sql := "WITH " + statusCTE("dst", ids) + `
+	sql := "WITH " + statusCTE("dst", ids, true) + `
 SELECT 'c', c.id::text, COALESCE(NULLIF(c.conference_name, ''), c.conference_id), dst.status
 FROM conference c JOIN dst ON dst.id = c.id
 UNION ALL

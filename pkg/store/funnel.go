@@ -37,15 +37,16 @@ func runFunnel(ctx context.Context, s *Store, q query.Query) (data.Frames, error
 		return "(CASE WHEN jsonb_typeof(e.data #> '" + path + "') = 'number' THEN (e.data #> '" + path + "')::float8 END)"
 	}
 	sql := b.entityCTEs(q, s.scope, need{sess: true}) + `,
-fgum AS (SELECT DISTINCT i.session_id FROM app_issue i
-  WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access') AND i.session_id IN (SELECT id FROM sess)),
-fbad AS (SELECT DISTINCT i.session_id FROM app_issue i LEFT JOIN app_connection cn ON cn.id = i.connection_id
+fgum AS (SELECT DISTINCT i.session_id FROM app_issue i JOIN sess gs ON gs.id = i.session_id
+  WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access')),
+fbad AS (SELECT DISTINCT i.session_id FROM app_issue i JOIN sess bs ON bs.id = i.session_id
+  LEFT JOIN app_connection cn ON cn.id = i.connection_id
   WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active)
-    AND i.code IN ('connection_failed', 'ice_failed', 'connection_disconnected') AND i.session_id IN (SELECT id FROM sess)),
+    AND i.code IN ('connection_failed', 'ice_failed', 'connection_disconnected')),
 fk AS MATERIALIZED (SELECT k.id, k.session_id, k.state, k.duration, fc.ongoing,
     k.state IN ('connected', 'disconnected') OR (k.connection_info -> 'negotiations') @> '[{"status":"connected"}]'::jsonb AS connected
-  FROM app_connection k JOIN conference fc ON fc.id = k.conference_id
-  WHERE k.is_active AND k.session_id IN (SELECT id FROM sess)),
+  FROM app_connection k JOIN sess ks ON ks.id = k.session_id JOIN conference fc ON fc.id = k.conference_id
+  WHERE k.is_active),
 fst AS (SELECT x.connection_id, COALESCE(max(x.rx) > min(x.rx), false) OR COALESCE(max(x.tx) > min(x.tx), false) AS rising
   FROM (SELECT e.connection_id, ` + num("{connection,bytesReceived}") + ` AS rx, ` + num("{connection,bytesSent}") + ` AS tx
         FROM app_genericevent e

@@ -37,11 +37,13 @@ func connTypeName(alias string) string {
 	return "(CASE " + alias + ".type WHEN 'h' THEN 'host' WHEN 's' THEN 'srflx' WHEN 'p' THEN 'prflx' WHEN 'r' THEN 'relay' ELSE 'unknown' END)"
 }
 
-// issueLiveJoin joins an app_issue alias i to its session s and connection cn, keeping only issues that
-// are active and not under a soft-deleted session or connection.
-const issueLiveJoin = ` FROM app_issue i JOIN app_session s ON s.id = i.session_id AND s.is_active
-  LEFT JOIN app_connection cn ON cn.id = i.connection_id
+// issueLiveJoin joins an app_issue alias i to its session s and connection cn (and to the joins in
+// more), keeping only issues that are active and not under a soft-deleted session or connection.
+func issueLiveJoin(more string) string {
+	return ` FROM app_issue i JOIN app_session s ON s.id = i.session_id AND s.is_active
+  LEFT JOIN app_connection cn ON cn.id = i.connection_id` + more + `
   WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active)`
+}
 
 // issueAttr is the conference an issue belongs to: its own, else its connection's, else its session's.
 const issueAttr = "COALESCE(i.conference_id, cn.conference_id, s.conference_id)"
@@ -59,6 +61,8 @@ func (b *sqlb) issueCodePred(alias string, f query.Filters) string {
 // name+"stat" before it. The result starts with ",\n" so that it follows a WITH list.
 func (b *sqlb) groupCTEs(q query.Query, kind entityKind, ent, name string) string {
 	gb, f := q.GroupBy, q.Filters
+	// The rows of ent (unique ids) are joined, not tested with IN: see statusCTE.
+	entJoin := func(on string) string { return " JOIN " + ent + " ge ON ge.id = " + on }
 	grp2 := "''::text"
 	var pre, body string
 	switch {
@@ -71,9 +75,9 @@ func (b *sqlb) groupCTEs(q query.Query, kind entityKind, ent, name string) strin
 		}
 		switch kind {
 		case kindConf:
-			preds := append([]string{"gs.is_active", "gs.conference_id IN (SELECT id FROM " + ent + ")"}, b.sessionDimPreds("gs", f)...)
+			preds := append([]string{"gs.is_active"}, b.sessionDimPreds("gs", f)...)
 			preds = append(preds, b.participantPred("gs.participant_id", f))
-			body = "SELECT DISTINCT gs.conference_id AS key, " + col("gs") + " FROM app_session gs WHERE " + and(preds...)
+			body = "SELECT DISTINCT gs.conference_id AS key, " + col("gs") + " FROM app_session gs" + entJoin("gs.conference_id") + " WHERE " + and(preds...)
 		case kindSess:
 			body = "SELECT e.id AS key, " + col("e") + " FROM " + ent + " e"
 		default:
@@ -84,33 +88,35 @@ func (b *sqlb) groupCTEs(q query.Query, kind entityKind, ent, name string) strin
 			body = "SELECT id AS key, status AS grp, " + grp2 + " AS grp2 FROM " + ent
 		} else {
 			st := name + "stat"
-			pre = ",\n" + statusCTE(st, "SELECT conference_id FROM "+ent)
+			pre = ",\n" + statusCTE(st, "SELECT conference_id FROM "+ent, false)
 			body = "SELECT e.id AS key, " + st + ".status AS grp, " + grp2 + " AS grp2 FROM " + ent + " e JOIN " + st + " ON " + st + ".id = e.conference_id"
 		}
 	case gb == "issueCode":
 		// sel adds the issue-code argument, so it is built only by the branches that use it: an
 		// unused placeholder leaves PostgreSQL unable to type it (SQLSTATE 42P18).
-		sel := func() string {
-			return " i.code AS grp, " + grp2 + " AS grp2" + issueLiveJoin + " AND " + and(b.issueCodePred("i", f))
+		sel := func(on string) string {
+			return " i.code AS grp, " + grp2 + " AS grp2" + issueLiveJoin(entJoin(on)) + " AND " + and(b.issueCodePred("i", f))
 		}
 		switch kind {
 		case kindConf:
-			body = "SELECT DISTINCT " + issueAttr + " AS key," + sel() + " AND s.conference_id IN (SELECT id FROM " + ent + ")"
+			body = "SELECT DISTINCT " + issueAttr + " AS key," + sel("s.conference_id")
 		case kindSess:
-			body = "SELECT DISTINCT i.session_id AS key," + sel() + " AND i.session_id IN (SELECT id FROM " + ent + ")"
+			body = "SELECT DISTINCT i.session_id AS key," + sel("i.session_id")
 		case kindConn:
-			body = "SELECT DISTINCT i.connection_id AS key," + sel() + " AND i.connection_id IN (SELECT id FROM " + ent + ")"
+			body = "SELECT DISTINCT i.connection_id AS key," + sel("i.connection_id")
 		case kindIssue:
 			body = "SELECT id AS key, code AS grp, " + grp2 + " AS grp2 FROM " + ent
 		}
 	case gb == "connectionType":
 		t := connTypeName("cn") + " AS grp, " + grp2 + " AS grp2"
-		live := " FROM app_connection cn JOIN app_session s ON s.id = cn.session_id AND s.is_active WHERE cn.is_active"
+		live := func(on string) string {
+			return " FROM app_connection cn JOIN app_session s ON s.id = cn.session_id AND s.is_active" + entJoin(on) + " WHERE cn.is_active"
+		}
 		switch kind {
 		case kindConf:
-			body = "SELECT DISTINCT cn.conference_id AS key, " + t + live + " AND cn.conference_id IN (SELECT id FROM " + ent + ")"
+			body = "SELECT DISTINCT cn.conference_id AS key, " + t + live("cn.conference_id")
 		case kindSess:
-			body = "SELECT DISTINCT cn.session_id AS key, " + t + live + " AND cn.session_id IN (SELECT id FROM " + ent + ")"
+			body = "SELECT DISTINCT cn.session_id AS key, " + t + live("cn.session_id")
 		case kindConn:
 			body = "SELECT e.id AS key, " + connTypeName("e") + " AS grp, " + grp2 + " AS grp2 FROM " + ent + " e"
 		case kindIssue:
@@ -153,23 +159,29 @@ func (b *sqlb) issueCTEs(q query.Query, s Scope, inConf bool) string {
 	preds := append([]string{b.participantPred("s.participant_id", f), b.issueCodePred("i", f)}, b.sessionDimPreds("s", f)...)
 	join := ""
 	if inConf {
-		// The first predicate lets the planner start from the sessions of the conferences.
-		preds = append(preds, "s.conference_id IN (SELECT id FROM conf)", issueAttr+" IN (SELECT id FROM conf)")
+		// The first join lets the planner start from the sessions of the conferences; joins rather
+		// than IN (SELECT id FROM conf) for the reason given at statusCTE.
+		join = "\n  JOIN conf ic ON ic.id = s.conference_id JOIN conf iac ON iac.id = " + issueAttr
 	} else {
 		join = "\n  JOIN conference c ON c.id = " + issueAttr
 		preds = append(preds, b.rangePred("i", q), "c.is_active", b.scopePred("c", s, q.AppID))
 		preds = append(preds, b.confOwnPreds("c", f)...)
 	}
+	statusGate := !inConf && len(f.Status) > 0
+	name := "iss" // materialized once under its final name unless the status gate follows
+	if statusGate {
+		name = "iss0"
+	}
 	sql := `,
-iss0 AS MATERIALIZED (SELECT i.id, i.code, i.type, i.created_at, i.data, i.session_id, i.connection_id, ` + issueAttr + ` AS conference_id
+` + name + ` AS MATERIALIZED (SELECT i.id, i.code, i.type, i.created_at, i.data, i.session_id, i.connection_id, ` + issueAttr + ` AS conference_id
   FROM app_issue i JOIN app_session s ON s.id = i.session_id AND s.is_active
   LEFT JOIN app_connection cn ON cn.id = i.connection_id` + join + `
   WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active) AND ` + and(preds...) + ")"
-	if !inConf && len(f.Status) > 0 {
-		return sql + ",\n" + statusCTE("istat", "SELECT conference_id FROM iss0") +
+	if statusGate {
+		return sql + ",\n" + statusCTE("istat", "SELECT conference_id FROM iss0", false) +
 			",\niss AS (SELECT * FROM iss0 WHERE conference_id IN (SELECT id FROM istat WHERE status = ANY(" + b.p(f.Status) + "::text[])))"
 	}
-	return sql + ",\niss AS (SELECT * FROM iss0)"
+	return sql
 }
 
 // withCTEs joins an entityCTEs result ("WITH …", or "" when no entity set is needed) and further CTEs

@@ -251,7 +251,7 @@ func (b *sqlb) statusGate(q query.Query, fromWhere string) (cte, pred string) {
 	if len(q.Filters.Status) == 0 {
 		return "", ""
 	}
-	return statusCTE("dstat", "SELECT c.id "+fromWhere),
+	return statusCTE("dstat", "SELECT c.id "+fromWhere, false),
 		" AND c.id IN (SELECT id FROM dstat WHERE status = ANY(" + b.p(q.Filters.Status) + "::text[]))"
 }
 

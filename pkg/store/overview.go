@@ -32,10 +32,9 @@ import (
 // an approximate sketch would need its own storage. The overview dashboard's MOS panel should
 // therefore ask {"queryType":"overview","metric":"mosP50"} (cached and pre-warmable on its own key).
 const overviewSQL = `,
-gum AS (SELECT count(DISTINCT i.session_id) AS n FROM app_issue i
-        WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access')
-          AND i.session_id IN (SELECT id FROM sess)),
-setup AS (SELECT ` + `%s` + ` AS ms FROM conn)
+gum AS (SELECT count(DISTINCT i.session_id) AS n FROM app_issue i JOIN sess gs ON gs.id = i.session_id
+        WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access')),
+setup AS (SELECT setup_ms AS ms FROM conn)
 SELECT
   (SELECT count(*) FROM conf),
   (SELECT count(DISTINCT p.id) FROM sess JOIN participant p ON p.id = sess.participant_id AND p.is_active AND NOT p.is_sfu),
@@ -60,7 +59,7 @@ func runOverview(ctx context.Context, s *Store, q query.Query) (data.Frames, err
 		return runOverviewMOS(ctx, s, q)
 	}
 	b := &sqlb{}
-	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true, status: true}) + sprintf(overviewSQL, setupMs("conn"))
+	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true, status: true, setup: true}) + overviewSQL
 	var (
 		conferences, participants, sessions, connections, withErr, withWarn, relayed, typed, gum int64
 		minutes                                                                                  float64

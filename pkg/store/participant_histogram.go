@@ -16,8 +16,9 @@ func runParticipantHistogram(ctx context.Context, s *Store, q query.Query) (data
 	b := &sqlb{}
 	sql := b.entityCTEs(q, s.scope, need{conf: true}) + `,
 pc AS (SELECT ps.conference_id, count(DISTINCT ps.participant_id) AS n FROM app_session ps
+  JOIN conf pcf ON pcf.id = ps.conference_id
   JOIN participant p ON p.id = ps.participant_id AND p.is_active AND NOT p.is_sfu
-  WHERE ps.is_active AND ps.conference_id IN (SELECT id FROM conf) GROUP BY 1)
+  WHERE ps.is_active GROUP BY 1)
 SELECT COALESCE(pc.n, 0), count(*) FROM conf LEFT JOIN pc ON pc.conference_id = conf.id GROUP BY 1 ORDER BY 1`
 	rows, err := s.db.Query(ctx, sql, b.args...)
 	if err != nil {

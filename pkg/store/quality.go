@@ -181,9 +181,9 @@ CROSS JOIN LATERAL (SELECT least(greatest(100 - (e1.ie + (100 - e1.ie) * e1.p / 
 func jsonTimeSQL(x string) string {
 	return `(CASE jsonb_typeof(` + x + `)
   WHEN 'string' THEN CASE
-    WHEN (` + x + ` #>> '{}') ~ '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]\d\d(:?\d\d)?)$'
+    WHEN (` + x + ` #>> '{}') ~ ` + isoTSFast + ` OR (` + x + ` #>> '{}') ~ ` + isoTSZoned + `
       THEN (` + x + ` #>> '{}')::timestamptz
-    WHEN (` + x + ` #>> '{}') ~ '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?$'
+    WHEN (` + x + ` #>> '{}') ~ ` + isoTSLocal + `
       THEN (` + x + ` #>> '{}')::timestamp AT TIME ZONE 'UTC' END
   WHEN 'number' THEN CASE WHEN (` + x + `)::numeric BETWEEN 0 AND 1e15 THEN to_timestamp((` + x + `)::numeric / 1000) END END)`
 }

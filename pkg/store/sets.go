@@ -9,14 +9,18 @@ import (
 // need says which entity sets a statement uses. status asks for the conferences' status; without it
 // (and without a status filter) conf.status is NULL and the issue aggregation is not run at all, which
 // saves a pass over every issue (≈ 160-180 ms at seed30 scale) for queries that never read it.
-type need struct{ conf, sess, conn, status bool }
+// sessJSON adds the sessions' platform and geo_ip (for grouping by their values) and setup the
+// connections' setup time (setup_ms): a set is materialized, and at seed30 scale carrying the JSON
+// of 260k sessions spilled 150 MB to disk per statement, and the setup time costs two regular
+// expressions per connection.
+type need struct{ conf, sess, conn, status, sessJSON, setup bool }
 
 // entityCTEs writes the filtered entity sets most statements start from, each on its own
 // created_at (SPEC §3):
 //
 //	conf(id, status, ongoing, duration, created_at)          conferences
-//	sess(id, conference_id, participant_id, duration, created_at, platform, geo_ip, app_version, webrtc_sdk) sessions
-//	conn(id, session_id, conference_id, type, state, connection_info, created_at) connections
+//	sess(id, conference_id, participant_id, duration, created_at, app_version, webrtc_sdk[, platform, geo_ip]) sessions
+//	conn(id, session_id, conference_id, type, state, detected_tcp, created_at[, setup_ms]) connections
 //
 // Filters apply where their dimension exists: session dimensions to a session itself, to a
 // conference through any of its sessions, to a connection through its session; conference columns
@@ -25,11 +29,24 @@ type need struct{ conf, sess, conn, status bool }
 func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 	f := q.Filters
 	var ctes []string
+	// A set is materialized once: under its final name unless a status step filters or extends it
+	// (a second CTE over a materialized one that is read twice is copied again).
+	confStatus := n.conf && (n.status || len(f.Status) > 0)
+	name := func(set string, filtered bool) string {
+		if filtered {
+			return set + "0"
+		}
+		return set
+	}
 	if n.conf {
 		preds := []string{"c.is_active", b.scopePred("c", s, q.AppID), b.rangePred("c", q)}
 		preds = append(preds, b.confOwnPreds("c", f)...)
 		preds = append(preds, b.confIssueCodePred("c", f), b.confSessionPred("c", f))
-		ctes = append(ctes, "conf0 AS MATERIALIZED (SELECT c.id, c.ongoing, c.duration, c.created_at FROM conference c WHERE "+and(preds...)+")")
+		cols := "c.id, c.ongoing, c.duration, c.created_at"
+		if !confStatus {
+			cols += ", NULL::text AS status"
+		}
+		ctes = append(ctes, name("conf", confStatus)+" AS MATERIALIZED (SELECT "+cols+" FROM conference c WHERE "+and(preds...)+")")
 	}
 	// Filters that sessions and connections inherit from their conference.
 	parent := func() []string {
@@ -42,8 +59,11 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		if len(f.IssueCode) > 0 {
 			preds = append(preds, "s.id IN (SELECT i.session_id FROM app_issue i WHERE i.is_active AND i.code = ANY("+b.p(f.IssueCode)+"::text[]))")
 		}
-		ctes = append(ctes, `sess0 AS MATERIALIZED (SELECT s.id, s.conference_id, s.participant_id, s.duration, s.created_at,
-  s.platform, s.geo_ip, s.app_version, s.webrtc_sdk
+		cols := "s.id, s.conference_id, s.participant_id, s.duration, s.created_at, s.app_version, s.webrtc_sdk"
+		if n.sessJSON {
+			cols += ", s.platform, s.geo_ip"
+		}
+		ctes = append(ctes, name("sess", len(f.Status) > 0)+` AS MATERIALIZED (SELECT `+cols+`
   FROM app_session s JOIN conference c ON c.id = s.conference_id WHERE `+and(preds...)+")")
 	}
 	if n.conn {
@@ -52,14 +72,17 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		if len(f.IssueCode) > 0 {
 			preds = append(preds, "cn.id IN (SELECT i.connection_id FROM app_issue i WHERE i.is_active AND i.code = ANY("+b.p(f.IssueCode)+"::text[]))")
 		}
-		ctes = append(ctes, `conn0 AS MATERIALIZED (SELECT cn.id, cn.session_id, cn.conference_id, cn.type, cn.state, cn.connection_info, cn.created_at
+		cols := "cn.id, cn.session_id, cn.conference_id, cn.type, cn.state, (cn.connection_info -> 'detected_tcp') = 'true'::jsonb AS detected_tcp, cn.created_at"
+		if n.setup {
+			cols += ", " + setupMs("cn") + "::float8 AS setup_ms"
+		}
+		ctes = append(ctes, name("conn", len(f.Status) > 0)+` AS MATERIALIZED (SELECT `+cols+`
   FROM app_connection cn JOIN app_session s ON s.id = cn.session_id JOIN conference c ON c.id = cn.conference_id
   WHERE `+and(preds...)+")")
 	}
 
 	// Conference status: for conferences when asked for or filtered on, and for what lies under
 	// conferences when the query filters on status.
-	confStatus := n.conf && (n.status || len(f.Status) > 0)
 	var ids []string
 	if confStatus {
 		ids = append(ids, "SELECT id FROM conf0")
@@ -74,33 +97,27 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 	}
 	statusIn := ""
 	if len(ids) > 0 {
-		ctes = append(ctes, statusCTE("cstat", strings.Join(ids, " UNION ")))
+		ctes = append(ctes, statusCTE("cstat", strings.Join(ids, " UNION "), true))
 		if len(f.Status) > 0 {
 			statusIn = "SELECT id FROM cstat WHERE status = ANY(" + b.p(f.Status) + "::text[])"
 		}
 	}
-	switch {
-	case confStatus:
+	if confStatus {
 		where := ""
 		if statusIn != "" {
 			where = " WHERE conf0.id IN (" + statusIn + ")"
 		}
 		ctes = append(ctes, "conf AS (SELECT conf0.*, cstat.status FROM conf0 JOIN cstat ON cstat.id = conf0.id"+where+")")
-	case n.conf:
-		ctes = append(ctes, "conf AS (SELECT conf0.*, NULL::text AS status FROM conf0)")
 	}
-	for _, e := range []struct {
-		on   bool
-		name string
-	}{{n.sess, "sess"}, {n.conn, "conn"}} {
-		if !e.on {
-			continue
+	if statusIn != "" {
+		for _, e := range []struct {
+			on   bool
+			name string
+		}{{n.sess, "sess"}, {n.conn, "conn"}} {
+			if e.on {
+				ctes = append(ctes, e.name+" AS (SELECT * FROM "+e.name+"0 WHERE conference_id IN ("+statusIn+"))")
+			}
 		}
-		where := ""
-		if statusIn != "" {
-			where = " WHERE conference_id IN (" + statusIn + ")"
-		}
-		ctes = append(ctes, e.name+" AS (SELECT * FROM "+e.name+"0"+where+")")
 	}
 	return "WITH " + strings.Join(ctes, ",\n")
 }

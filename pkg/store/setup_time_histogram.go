@@ -14,8 +14,8 @@ func init() { register(query.TypeSetupTimeHistogram, runSetupTimeHistogram) }
 
 func runSetupTimeHistogram(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	b := &sqlb{}
-	sql := b.entityCTEs(q, s.scope, need{conn: true}) + `,
-su AS (SELECT ` + setupMs("conn") + `::float8 AS ms FROM conn)
+	sql := b.entityCTEs(q, s.scope, need{conn: true, setup: true}) + `,
+su AS (SELECT setup_ms AS ms FROM conn)
 SELECT width_bucket(ms, ` + arrayLit(SetupBounds) + `::float8[]), count(*) FROM su WHERE ms >= 0 GROUP BY 1 ORDER BY 1`
 	counts, err := bucketCounts(ctx, s, sql, b.args, len(SetupBounds))
 	if err != nil {

@@ -88,9 +88,9 @@ func tsMetrics() map[string]tsMetric {
 		"relayedConnections": {kind: kindConn, src: "SELECT id, created_at AS t, NULL::uuid AS pid, NULL::float8 AS val%[1]s FROM conn WHERE type = 'r'", agg: count, display: "Relayed connections", unit: "none"},
 		"issues":             {kind: kindIssue, src: "SELECT id, created_at AS t, NULL::uuid AS pid, NULL::float8 AS val%[1]s FROM iss", agg: count, display: "Issues", unit: "none"},
 		"gumErrors":          {kind: kindIssue, src: "SELECT id, created_at AS t, NULL::uuid AS pid, NULL::float8 AS val%[1]s FROM iss WHERE code = 'getusermedia_error'", agg: count, display: "getUserMedia errors", unit: "none"},
-		"setupP50Ms": {kind: kindConn, src: "SELECT * FROM (SELECT id, created_at AS t, NULL::uuid AS pid, " + setupMs("conn") + "::float8 AS val%[1]s FROM conn) su WHERE val >= 0",
+		"setupP50Ms": {kind: kindConn, src: "SELECT * FROM (SELECT id, created_at AS t, NULL::uuid AS pid, setup_ms AS val%[1]s FROM conn) su WHERE val >= 0",
 			agg: "percentile_cont(0.5) WITHIN GROUP (ORDER BY x.val)", pct: true, display: "Setup time p50", unit: "ms"},
-		"setupP95Ms": {kind: kindConn, src: "SELECT * FROM (SELECT id, created_at AS t, NULL::uuid AS pid, " + setupMs("conn") + "::float8 AS val%[1]s FROM conn) su WHERE val >= 0",
+		"setupP95Ms": {kind: kindConn, src: "SELECT * FROM (SELECT id, created_at AS t, NULL::uuid AS pid, setup_ms AS val%[1]s FROM conn) su WHERE val >= 0",
 			agg: "percentile_cont(0.95) WITHIN GROUP (ORDER BY x.val)", pct: true, display: "Setup time p95", unit: "ms"},
 	}
 }
@@ -125,9 +125,9 @@ func runTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, e
 	case kindConf:
 		with = b.entityCTEs(q, s.scope, need{conf: true, status: q.GroupBy == "status"})
 	case kindSess:
-		with = b.entityCTEs(q, s.scope, need{sess: true})
+		with = b.entityCTEs(q, s.scope, need{sess: true, sessJSON: jsonDims[q.GroupBy]})
 	case kindConn:
-		with = b.entityCTEs(q, s.scope, need{conn: true})
+		with = b.entityCTEs(q, s.scope, need{conn: true, setup: q.Metric == "setupP50Ms" || q.Metric == "setupP95Ms"})
 	case kindIssue:
 		with = withCTEs("", b.issueCTEs(q, s.scope, false))
 	}
