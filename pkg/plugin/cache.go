@@ -345,6 +345,16 @@ func (d *Datasource) CachedJSON(ctx context.Context, name string, params []byte,
 	return b, err
 }
 
+// shared runs a statement that several queries are built on (store.Share) through the cache, keyed
+// like a query by its name and query (whose range is already normalized): the panels of one
+// dashboard load share one run through single-flight, replicas through Redis, later loads hit.
+func (d *Datasource) shared(ctx context.Context, name string, q query.Query, compute func(ctx context.Context) ([]byte, error)) ([]byte, error) {
+	p := plan{q: q}
+	p.q.QueryType = "shared:" + name
+	b, _, err := d.cache.Do(ctx, rangeKey("s", d.baseKey(p), q.From, q.To), d.policy(q.To), compute)
+	return b, err
+}
+
 // AlignRange aligns a range to the default grain (from down, to up), as query ranges are.
 func AlignRange(from, to time.Time) (time.Time, time.Time) {
 	if from.IsZero() && to.IsZero() {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -91,6 +92,36 @@ func TestCacheHitMissMeta(t *testing.T) {
 }
 
 // TestTTLRule: a range ending within the last hour uses the live TTL, an older one the historic TTL.
+// The session-dimension breakdowns of a dashboard (one request, as Grafana sends the panels, and
+// then another load) run one statement together; another filter is another statement.
+func TestSessionBreakdownPanelsShareOneStatement(t *testing.T) {
+	db := fixtureDB(t)
+	d, c := newTestDS(t, db, uniqueUID(t), nil, &fakeClock{t: day4.Add(48 * time.Hour)})
+	var qs []backend.DataQuery
+	for i, gb := range []string{"browser", "os", "country", "city", "appVersion", "sdk"} {
+		qs = append(qs, dq(fmt.Sprint("P", i), `{"queryType":"breakdown","groupBy":"`+gb+`"}`, day1, day4, time.Minute))
+	}
+	resp, err := d.QueryData(context.Background(), reqOf(qs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs {
+		if r := resp.Responses[q.RefID]; r.Error != nil || len(r.Frames) != 1 {
+			t.Fatalf("%s: %v", q.JSON, r.Error)
+		}
+	}
+	if c.count() != 1 {
+		t.Fatalf("six breakdown panels sent %d statements, want 1", c.count())
+	}
+	// A panel with another limit is another panel key but the same shared statement.
+	if _, st := runOne(t, d, dq("Q", `{"queryType":"breakdown","groupBy":"os","limit":1}`, day1, day4, time.Minute)); st != "miss" || c.count() != 1 {
+		t.Errorf("os limit 1: %s with %d statements", st, c.count())
+	}
+	if _, st := runOne(t, d, dq("R", `{"queryType":"breakdown","groupBy":"os","filters":{"browser":["Firefox"]}}`, day1, day4, time.Minute)); st != "miss" || c.count() != 2 {
+		t.Errorf("filtered: %s with %d statements", st, c.count())
+	}
+}
+
 func TestTTLRule(t *testing.T) {
 	clk := &fakeClock{t: day4}
 	d := newDatasource(testSettings(t, &testdb.DB{Name: "x", URL: "postgres://u@127.0.0.1:1/x"}, "u", nil, nil), nil, options{now: clk.Now, noPrewarm: true})

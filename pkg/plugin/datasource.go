@@ -117,7 +117,8 @@ func (d *Datasource) store() (*store.Store, error) {
 	if d.wrapDB != nil {
 		db = d.wrapDB(pool)
 	}
-	return store.New(db, store.Scope{AppIDs: d.settings.AppIDs, OrganizationID: d.settings.OrganizationID}, d.settings.Thresholds), nil
+	return store.New(db, store.Scope{AppIDs: d.settings.AppIDs, OrganizationID: d.settings.OrganizationID}, d.settings.Thresholds).
+		WithShare(d.shared), nil
 }
 
 // Dispose stops pre-warming (waiting for a running cycle to end) and closes the pool and the Redis

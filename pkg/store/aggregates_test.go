@@ -621,6 +621,55 @@ func TestBreakdownHandCounted(t *testing.T) {
 	})
 }
 
+// The session-dimension breakdowns of one query (filters, range) share one statement through
+// Store.Share: six breakdowns, one run; another filter, another run; each shared answer equals the
+// answer of a store without sharing, paging included.
+func TestSessionBreakdownsShareOneStatement(t *testing.T) {
+	pool := aggregatesPool(t)
+	plain := app1Store(pool)
+	runs := map[string]int{}
+	memo := map[string][]byte{}
+	shared := app1Store(pool).WithShare(func(ctx context.Context, name string, q query.Query, compute func(context.Context) ([]byte, error)) ([]byte, error) {
+		key := name + string(q.Canonical()) + q.From.String() + q.To.String()
+		if b, ok := memo[key]; ok {
+			return b, nil
+		}
+		runs[key]++
+		b, err := compute(ctx)
+		memo[key] = b
+		return b, err
+	})
+	for _, filters := range []string{`{}`, `{"country":["DE","US"]}`} {
+		for _, gb := range []string{"browser", "os", "country", "city", "appVersion", "sdk"} {
+			for _, page := range []string{``, `,"limit":2,"offset":1`} {
+				body := `{"groupBy":"` + gb + `","filters":` + filters + page + `}`
+				got, want := run(t, shared, query.TypeBreakdown, body)[0], run(t, plain, query.TypeBreakdown, body)[0]
+				for _, fw := range want.Fields {
+					fg, _ := got.FieldByName(fw.Name)
+					if fg == nil || fg.Len() != fw.Len() {
+						t.Fatalf("%s: field %s missing or of another length", body, fw.Name)
+					}
+					for i := range fw.Len() {
+						g, _ := fg.ConcreteAt(i)
+						w, _ := fw.ConcreteAt(i)
+						if fmt.Sprint(g) != fmt.Sprint(w) {
+							t.Errorf("%s: %s[%d] = %v, without sharing %v", body, fw.Name, i, g, w)
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(runs) != 2 {
+		t.Errorf("shared statements %v, want one per filter set", runs)
+	}
+	for k, n := range runs {
+		if n != 1 {
+			t.Errorf("%s ran %d times", k, n)
+		}
+	}
+}
+
 func TestFunnelHandCounted(t *testing.T) {
 	pool := aggregatesPool(t)
 	st := app1Store(pool)

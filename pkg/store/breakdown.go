@@ -27,18 +27,16 @@ const geoNum = `(CASE WHEN jsonb_typeof(%[1]s) = 'number' THEN (%[1]s)::float8
 
 func init() { register(query.TypeBreakdown, runBreakdown) }
 
+// runBreakdown runs the group-bys that are not session dimensions (status, issueCode,
+// connectionType); those are in breakdown_sessions.go.
 func runBreakdown(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
+	if sessionDims[q.GroupBy] != "" {
+		return runSessionBreakdown(ctx, s, q)
+	}
 	b := &sqlb{}
 	gb := q.GroupBy
 	codes := and(b.issueCodePred("i", q.Filters))
-	// sess carries geo_ip only when grouped by a JSON dimension; coordinates are read for city alone.
-	geoSQL := "SELECT NULL::uuid AS id, NULL::float8 AS la, NULL::float8 AS lo WHERE false"
-	if gb == "city" {
-		geoSQL = `SELECT id, la, lo FROM (SELECT id, ` + sprintf(geoNum, "geo_ip -> 'latitude'") + ` AS la, ` + sprintf(geoNum, "geo_ip -> 'longitude'") + ` AS lo
-    FROM sess) x
-  WHERE la BETWEEN -90 AND 90 AND lo BETWEEN -180 AND 180 AND NOT (la = 0 AND lo = 0)`
-	}
-	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true, sess: true, status: q.GroupBy == "status", sessJSON: jsonDims[gb]}),
+	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true, sess: true, status: q.GroupBy == "status"}),
 		b.groupCTEs(q, kindConf, "conf", "gc"), b.groupCTEs(q, kindSess, "sess", "gs")) + `,
 si AS (SELECT i.session_id, count(*) AS issues, bool_or(i.type = 'e') AS has_error FROM app_issue i
   JOIN sess ss ON ss.id = i.session_id LEFT JOIN app_connection cn ON cn.id = i.connection_id
@@ -48,19 +46,17 @@ sic AS (SELECT i.session_id, i.code, count(*) AS issues FROM app_issue i
   JOIN sess ss ON ss.id = i.session_id LEFT JOIN app_connection cn ON cn.id = i.connection_id
   WHERE ` + sprintf("%t", gb == "issueCode") + ` AND i.is_active AND (i.connection_id IS NULL OR cn.is_active) AND ` + codes + `
   GROUP BY 1, 2),
-geo AS (` + geoSQL + `),
 sa AS (SELECT COALESCE(g.grp, 'none') AS grp, COALESCE(g.grp2, '') AS grp2, count(*) AS sessions,
     COALESCE(sum(` + map[bool]string{true: "sic.issues", false: "si.issues"}[gb == "issueCode"] + `), 0) AS issues,
-    count(*) FILTER (WHERE si.has_error) AS errs, avg(geo.la) AS la, avg(geo.lo) AS lo
+    count(*) FILTER (WHERE si.has_error) AS errs
   FROM sess LEFT JOIN gs g ON g.key = sess.id
   LEFT JOIN si ON si.session_id = sess.id
   LEFT JOIN sic ON sic.session_id = sess.id AND sic.code = g.grp
-  LEFT JOIN geo ON geo.id = sess.id
   GROUP BY 1, 2),
 ca AS (SELECT COALESCE(g.grp, 'none') AS grp, COALESCE(g.grp2, '') AS grp2, count(*) AS conferences
   FROM conf LEFT JOIN gc g ON g.key = conf.id GROUP BY 1, 2)
 SELECT COALESCE(sa.grp, ca.grp), COALESCE(sa.grp2, ca.grp2), COALESCE(sa.sessions, 0), COALESCE(ca.conferences, 0),
-  COALESCE(sa.issues, 0), COALESCE(sa.errs, 0), sa.la, sa.lo
+  COALESCE(sa.issues, 0), COALESCE(sa.errs, 0), NULL::float8, NULL::float8
 FROM sa FULL JOIN ca ON ca.grp = sa.grp AND ca.grp2 = sa.grp2
 ORDER BY 3 DESC, 4 DESC, COALESCE(sa.grp, ca.grp) COLLATE "C", COALESCE(sa.grp2, ca.grp2) COLLATE "C"
 LIMIT ` + b.p(q.Limit) + ` OFFSET ` + b.p(q.Offset)
@@ -69,22 +65,37 @@ LIMIT ` + b.p(q.Limit) + ` OFFSET ` + b.p(q.Offset)
 		return nil, err
 	}
 	defer rows.Close()
-	values, countries := []string{}, []string{}
-	var sessions, conferences, issues []int64
-	var rates, lats, lons []*float64
+	var out []breakdownRow
 	for rows.Next() {
-		var v, c string
-		var ns, nc, ni, ne int64
-		var la, lo *float64
-		if err := rows.Scan(&v, &c, &ns, &nc, &ni, &ne, &la, &lo); err != nil {
+		var r breakdownRow
+		if err := rows.Scan(&r.Value, &r.Country, &r.Sessions, &r.Conferences, &r.Issues, &r.Errors, &r.Lat, &r.Lon); err != nil {
 			return nil, err
 		}
-		values, countries = append(values, v), append(countries, c)
-		sessions, conferences, issues = append(sessions, ns), append(conferences, nc), append(issues, ni)
-		rates, lats, lons = append(rates, pct(ne, ns)), append(lats, la), append(lons, lo)
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	return breakdownFrames(q, out, frames.Executed(sql, b.args)), nil
+}
+
+// breakdownRow is one group of a breakdown (Country: the city's country code, else "").
+type breakdownRow struct {
+	Value, Country                        string
+	Sessions, Conferences, Issues, Errors int64
+	Lat, Lon                              *float64
+}
+
+// breakdownFrames shapes the rows of q's group-by, already ordered and paged, into the frame.
+func breakdownFrames(q query.Query, rows []breakdownRow, executed string) data.Frames {
+	gb := q.GroupBy
+	values, countries := []string{}, []string{}
+	var sessions, conferences, issues []int64
+	var rates, lats, lons []*float64
+	for _, r := range rows {
+		values, countries = append(values, r.Value), append(countries, r.Country)
+		sessions, conferences, issues = append(sessions, r.Sessions), append(conferences, r.Conferences), append(issues, r.Issues)
+		rates, lats, lons = append(rates, pct(r.Errors, r.Sessions)), append(lats, r.Lat), append(lons, r.Lon)
 	}
 	f := data.NewFrame("breakdown", frames.Config(data.NewField(gb, nil, values), upperFirst(breakdownTitles[gb]), ""))
 	if gb == "city" {
@@ -102,13 +113,13 @@ LIMIT ` + b.p(q.Limit) + ` OFFSET ` + b.p(q.Offset)
 			frames.Config(data.NewField("latitude", nil, lats), "Latitude", ""),
 			frames.Config(data.NewField("longitude", nil, lons), "Longitude", ""))
 	}
-	frames.Meta(f, data.FrameTypeNumericLong, data.VisTypeTable, sql, b.args)
+	frames.Meta(f, data.FrameTypeNumericLong, data.VisTypeTable, executed, nil)
 	switch gb {
 	case "browser", "os", "country", "appVersion", "sdk", "status", "issueCode":
 		frames.AddLink(fConf, "Conferences of this "+breakdownTitles[gb], frames.To(frames.DashConferences).Range(q.From, q.To).
 			Filters(q).Set(gb).Raw("var-"+gb+"=${__data.fields."+gb+":percentencode}").String())
 	}
-	return data.Frames{f}, nil
+	return data.Frames{f}
 }
 
 var breakdownTitles = map[string]string{

@@ -40,6 +40,25 @@ type Store struct {
 	db         DB
 	scope      Scope
 	thresholds settings.Thresholds
+	shareFn    Share
+}
+
+// Share runs compute once for every query that needs the same shared statement (name and q, whose
+// range the caller has normalized) and returns its result; the plugin serves it from its cache like
+// a query result, so that a dashboard's panels built on one statement run it once.
+type Share func(ctx context.Context, name string, q query.Query, compute func(ctx context.Context) ([]byte, error)) ([]byte, error)
+
+// WithShare sets how shared statements are run; without it each query runs its own.
+func (s *Store) WithShare(fn Share) *Store {
+	s.shareFn = fn
+	return s
+}
+
+func (s *Store) share(ctx context.Context, name string, q query.Query, compute func(ctx context.Context) ([]byte, error)) ([]byte, error) {
+	if s.shareFn == nil {
+		return compute(ctx)
+	}
+	return s.shareFn(ctx, name, q, compute)
 }
 
 // New returns a store over db limited to scope.
