@@ -96,6 +96,15 @@ func TestGRPCTwoProcessesShareRedis(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("the overview statement ran %d times for 50 identical requests across two processes, want 1", calls)
 	}
+	// So did the setup-time statement the overview shares with setupTimeHistogram.
+	err = conn.QueryRow(ctx, `SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements
+		WHERE query LIKE 'WITH conn AS MATERIALIZED%' AND query LIKE '%percentile_cont%'`).Scan(&calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Errorf("the shared setup-time statement ran %d times for 50 identical requests across two processes, want 1", calls)
+	}
 
 	// Process one computes the conference status; process two's first load of it is a hit.
 	r1 := p1.queryData(t, s, grpcQuery{RefID: "A", QueryType: "conferenceStatus", JSON: `{}`, From: from, To: to})

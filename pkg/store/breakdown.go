@@ -22,7 +22,7 @@ import (
 //
 // Sessions without any value of a multi-valued group-by (no issue, no connection) form the group
 // "none". Ordered by sessions, then conferences (both descending), then value; limit/offset apply.
-const geoNum = `(CASE WHEN jsonb_typeof(%[1]s) = 'number' THEN (%[1]s)::float8
+const geoNum = `(CASE WHEN jsonb_typeof(%[1]s) = 'number' AND (%[1]s)::numeric BETWEEN -1000 AND 1000 THEN (%[1]s)::float8
   WHEN jsonb_typeof(%[1]s) = 'string' AND (%[1]s #>> '{}') ~ '^\s*-?\d{1,3}(\.\d+)?\s*$' THEN (%[1]s #>> '{}')::float8 END)`
 
 func init() { register(query.TypeBreakdown, runBreakdown) }

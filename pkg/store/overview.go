@@ -33,8 +33,7 @@ import (
 // therefore ask {"queryType":"overview","metric":"mosP50"} (cached and pre-warmable on its own key).
 const overviewSQL = `,
 gum AS (SELECT count(DISTINCT i.session_id) AS n FROM app_issue i JOIN sess gs ON gs.id = i.session_id
-        WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access')),
-setup AS (SELECT setup_ms AS ms FROM conn)
+        WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access'))
 SELECT
   (SELECT count(*) FROM conf),
   (SELECT count(DISTINCT p.id) FROM sess JOIN participant p ON p.id = sess.participant_id AND p.is_active AND NOT p.is_sfu),
@@ -45,9 +44,7 @@ SELECT
   (SELECT count(*) FILTER (WHERE status = 'warning') FROM conf),
   (SELECT count(*) FILTER (WHERE type = 'r') FROM conn),
   (SELECT count(*) FILTER (WHERE type IS NOT NULL) FROM conn),
-  (SELECT n FROM gum),
-  (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM setup WHERE ms >= 0),
-  (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FROM setup WHERE ms >= 0)`
+  (SELECT n FROM gum)`
 
 func init() { register(query.TypeOverview, runOverview) }
 
@@ -58,20 +55,25 @@ func runOverview(ctx context.Context, s *Store, q query.Query) (data.Frames, err
 	if q.Metric == "mosP50" {
 		return runOverviewMOS(ctx, s, q)
 	}
-	b := &sqlb{}
-	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true, status: true, setup: true}) + overviewSQL
-	var (
-		conferences, participants, sessions, connections, withErr, withWarn, relayed, typed, gum int64
-		minutes                                                                                  float64
-		setupP50, setupP95                                                                       *float64
-	)
-	err := s.db.QueryRow(ctx, sql, b.args...).Scan(&conferences, &participants, &sessions, &connections, &minutes,
-		&withErr, &withWarn, &relayed, &typed, &gum, &setupP50, &setupP95)
+	// Setup times come from the statement setupTimeHistogram shares (setup_stats.go).
+	setup, err := s.setupStats(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	b := &sqlb{}
+	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true, status: true}) + overviewSQL
+	var (
+		conferences, participants, sessions, connections, withErr, withWarn, relayed, typed, gum int64
+		minutes                                                                                  float64
+	)
+	err = s.db.QueryRow(ctx, sql, b.args...).Scan(&conferences, &participants, &sessions, &connections, &minutes,
+		&withErr, &withWarn, &relayed, &typed, &gum)
+	if err != nil {
+		return nil, err
+	}
+	setupP50, setupP95 := setup.P50, setup.P95
 	f := data.NewFrame("overview")
-	frames.Meta(f, data.FrameTypeNumericWide, data.VisTypeTable, sql, b.args)
+	frames.Meta(f, data.FrameTypeNumericWide, data.VisTypeTable, frames.Executed(sql, b.args)+"\n-- setupP50Ms, setupP95Ms:\n"+setup.Executed, nil)
 	num := func(name, display, unit string, v *float64) *data.Field {
 		return frames.Config(data.NewField(name, nil, []*float64{v}), display, unit)
 	}

@@ -13,14 +13,11 @@ import (
 func init() { register(query.TypeSetupTimeHistogram, runSetupTimeHistogram) }
 
 func runSetupTimeHistogram(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
-	b := &sqlb{}
-	sql := b.entityCTEs(q, s.scope, need{conn: true, setup: true}) + `,
-su AS (SELECT setup_ms AS ms FROM conn)
-SELECT width_bucket(ms, ` + arrayLit(SetupBounds) + `::float8[]), count(*) FROM su WHERE ms >= 0 GROUP BY 1 ORDER BY 1`
-	counts, err := bucketCounts(ctx, s, sql, b.args, len(SetupBounds))
+	st, err := s.setupStats(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	counts := st.Buckets
 	mins, maxs := bucketBounds(SetupBounds)
 	labels := make([]string, len(mins))
 	for i := range mins {
@@ -32,6 +29,6 @@ SELECT width_bucket(ms, ` + arrayLit(SetupBounds) + `::float8[]), count(*) FROM 
 		frames.Config(data.NewField("maxMs", nil, maxs), "To", "ms"),
 		frames.Config(data.NewField("connections", nil, counts), "Connections", "none"),
 	)
-	frames.Meta(f, data.FrameTypeNumericLong, data.VisTypeTable, sql, b.args)
+	frames.Meta(f, data.FrameTypeNumericLong, data.VisTypeTable, st.Executed, nil)
 	return data.Frames{f}, nil
 }
