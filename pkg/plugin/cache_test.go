@@ -123,6 +123,34 @@ func TestSessionBreakdownPanelsShareOneStatement(t *testing.T) {
 	}
 }
 
+// An overview narrowed to one number (an alert rule) runs only the statement that number comes
+// from, and answers what the whole overview answers.
+func TestOverviewMetricRunsOnlyItsStatement(t *testing.T) {
+	db := fixtureDB(t)
+	d, c := newTestDS(t, db, uniqueUID(t), nil, &fakeClock{t: day4.Add(48 * time.Hour)})
+	narrowed := map[string]data.Frames{}
+	for _, metric := range []string{"errorRatePct", "setupP95Ms"} {
+		before := c.count()
+		narrowed[metric], _ = runOne(t, d, dq("B", `{"queryType":"overview","metric":"`+metric+`"}`, day1, day4, time.Minute))
+		if n := c.count() - before; n != 1 {
+			t.Errorf("%s: %d statements, want 1", metric, n)
+		}
+	}
+	all, _ := runOne(t, d, dq("A", `{"queryType":"overview"}`, day1, day4, time.Minute))
+	for metric, fs := range narrowed {
+		got, _ := fs[0].FieldByName(metric)
+		want, _ := all[0].FieldByName(metric)
+		if got == nil || len(fs[0].Fields) != 1 {
+			t.Fatalf("%s: fields %v", metric, fs[0].Fields)
+		}
+		g, _ := got.ConcreteAt(0)
+		w, _ := want.ConcreteAt(0)
+		if g == nil || g != w {
+			t.Errorf("%s = %v, the whole overview says %v", metric, g, w)
+		}
+	}
+}
+
 func TestTTLRule(t *testing.T) {
 	clk := &fakeClock{t: day4}
 	d := newDatasource(testSettings(t, &testdb.DB{Name: "x", URL: "postgres://u@127.0.0.1:1/x"}, "u", nil, nil), nil, options{now: clk.Now, noPrewarm: true})

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
@@ -55,25 +57,49 @@ func runOverview(ctx context.Context, s *Store, q query.Query) (data.Frames, err
 	if q.Metric == "mosP50" {
 		return runOverviewMOS(ctx, s, q)
 	}
-	// Setup times come from the statement setupTimeHistogram shares (setup_stats.go).
-	setup, err := s.setupStats(ctx, q)
-	if err != nil {
-		return nil, err
+	// Setup times come from the statement setupTimeHistogram shares (setup_stats.go), run alongside
+	// the overview's own statement; a query narrowed by metric runs only the statement it reads.
+	setupOnly := q.Metric == "setupP50Ms" || q.Metric == "setupP95Ms"
+	var setup setupStats
+	setupDone := make(chan error, 1)
+	if q.Metric == "" || setupOnly {
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					setupDone <- fmt.Errorf("setup times: panic: %v", r)
+				}
+			}()
+			var err error
+			setup, err = s.setupStats(ctx, q)
+			setupDone <- err
+		}()
+	} else {
+		setupDone <- nil
 	}
-	b := &sqlb{}
-	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true, status: true}) + overviewSQL
 	var (
 		conferences, participants, sessions, connections, withErr, withWarn, relayed, typed, gum int64
 		minutes                                                                                  float64
 	)
-	err = s.db.QueryRow(ctx, sql, b.args...).Scan(&conferences, &participants, &sessions, &connections, &minutes,
-		&withErr, &withWarn, &relayed, &typed, &gum)
-	if err != nil {
+	var executed []string
+	if !setupOnly {
+		b := &sqlb{}
+		sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true, status: true}) + overviewSQL
+		err := s.db.QueryRow(ctx, sql, b.args...).Scan(&conferences, &participants, &sessions, &connections, &minutes,
+			&withErr, &withWarn, &relayed, &typed, &gum)
+		if err != nil {
+			return nil, err // the setup goroutine ends on its own (buffered channel)
+		}
+		executed = append(executed, frames.Executed(sql, b.args))
+	}
+	if err := <-setupDone; err != nil {
 		return nil, err
+	}
+	if setup.Executed != "" {
+		executed = append(executed, "-- setupP50Ms, setupP95Ms:\n"+setup.Executed)
 	}
 	setupP50, setupP95 := setup.P50, setup.P95
 	f := data.NewFrame("overview")
-	frames.Meta(f, data.FrameTypeNumericWide, data.VisTypeTable, frames.Executed(sql, b.args)+"\n-- setupP50Ms, setupP95Ms:\n"+setup.Executed, nil)
+	frames.Meta(f, data.FrameTypeNumericWide, data.VisTypeTable, strings.Join(executed, "\n"), nil)
 	num := func(name, display, unit string, v *float64) *data.Field {
 		return frames.Config(data.NewField(name, nil, []*float64{v}), display, unit)
 	}
