@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/peermetrics/grafana-datasource/pkg/query"
 	"github.com/peermetrics/grafana-datasource/pkg/settings"
@@ -104,7 +106,7 @@ func FuzzJSONBReaders(f *testing.F) {
 			}
 		}
 		for _, scope := range []store.Scope{{}, {AppIDs: []string{app1}}} {
-			st := store.New(tx, scope, th)
+			st := store.New(&serialDB{tx: tx}, scope, th)
 			for _, qq := range qs {
 				if _, err := st.Run(ctx, qq); err != nil {
 					if strings.Contains(err.Error(), "not implemented") {
@@ -115,4 +117,56 @@ func FuzzJSONBReaders(f *testing.F) {
 			}
 		}
 	})
+}
+
+// serialDB runs the store's statements one at a time on a transaction (one connection), which
+// cannot run two at once as the pool the plugin uses can: a statement holds it until its rows are
+// closed or its row scanned.
+type serialDB struct {
+	mu sync.Mutex
+	tx pgx.Tx
+}
+
+func (s *serialDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	s.mu.Lock()
+	rows, err := s.tx.Query(ctx, sql, args...)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	return &serialRows{Rows: rows, unlock: s.mu.Unlock}, nil
+}
+
+func (s *serialDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	s.mu.Lock()
+	return serialRow{row: s.tx.QueryRow(ctx, sql, args...), unlock: s.mu.Unlock}
+}
+
+type serialRows struct {
+	pgx.Rows
+	once   sync.Once
+	unlock func()
+}
+
+func (r *serialRows) Close() {
+	r.Rows.Close()
+	r.once.Do(r.unlock)
+}
+
+func (r *serialRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
+type serialRow struct {
+	row    pgx.Row
+	unlock func()
+}
+
+func (r serialRow) Scan(dest ...any) error {
+	defer r.unlock()
+	return r.row.Scan(dest...)
 }

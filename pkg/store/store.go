@@ -19,7 +19,8 @@ import (
 	"github.com/peermetrics/grafana-datasource/pkg/settings"
 )
 
-// DB is what the store needs of a pgx pool (or a counting wrapper in tests).
+// DB is what the store needs of a pgx pool (or a counting wrapper in tests). It must allow
+// concurrent statements: one query may run two at once (the overview and its shared setup times).
 type DB interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
