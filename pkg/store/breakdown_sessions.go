@@ -86,6 +86,10 @@ func (s *Store) sessionBreakdownAll(ctx context.Context, q query.Query) (session
 		}
 		return strings.Join(cols, ", ")
 	}
+	var sessCols []string
+	for _, d := range sessionDimCols {
+		sessCols = append(sessCols, sessDim(d.name, "sess")+" AS "+d.col)
+	}
 	gpreds := append([]string{"gs.is_active"}, b.sessionDimPreds("gs", f)...)
 	gpreds = append(gpreds, b.participantPred("gs.participant_id", f))
 	// GROUPING(x) = 0 names the set a row belongs to; a session dimension is never NULL
@@ -96,13 +100,12 @@ func (s *Store) sessionBreakdownAll(ctx context.Context, q query.Query) (session
     WHEN GROUPING(app_version) = 0 THEN 'appVersion' ELSE 'sdk' END AS dim,
   COALESCE(browser, os, city, country, app_version, sdk) AS grp,
   CASE WHEN GROUPING(city) = 0 THEN country ELSE '' END AS grp2`
-	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, sessJSON: true}) + `,
+	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, sessDims: true, sessGeo: true}) + `,
 si AS (SELECT i.session_id, count(*) AS issues, bool_or(i.type = 'e') AS has_error FROM app_issue i
   JOIN sess ss ON ss.id = i.session_id LEFT JOIN app_connection cn ON cn.id = i.connection_id
   WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active) AND ` + and(b.issueCodePred("i", f)) + `
   GROUP BY 1),
-sd0 AS (SELECT ` + dims("sess") + `, si.issues, si.has_error,
-    ` + sprintf(geoNum, "sess.geo_ip -> 'latitude'") + ` AS la0, ` + sprintf(geoNum, "sess.geo_ip -> 'longitude'") + ` AS lo0
+sd0 AS (SELECT ` + strings.Join(sessCols, ", ") + `, si.issues, si.has_error, sess.la0, sess.lo0
   FROM sess LEFT JOIN si ON si.session_id = sess.id),
 sd AS (SELECT *, la0 BETWEEN -90 AND 90 AND lo0 BETWEEN -180 AND 180 AND NOT (la0 = 0 AND lo0 = 0) AS geo_ok FROM sd0),
 sa AS (SELECT ` + setCols + `, count(*) AS sessions, COALESCE(sum(issues), 0) AS issues,

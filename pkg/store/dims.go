@@ -19,10 +19,16 @@ var sessionDims = map[string]string{
 	"sdk": "COALESCE(NULLIF(%[1]s.webrtc_sdk, ''), 'none')",
 }
 
-// jsonDims are the session dimensions read from JSON columns (platform, geo_ip).
-var jsonDims = map[string]bool{"browser": true, "os": true, "country": true, "city": true}
-
 func dim(name, alias string) string { return fmt.Sprintf(sessionDims[name], alias) }
+
+// sessDimCols name the session dimensions as columns of the sess set (need.sessDims), where they
+// are extracted once instead of carrying the JSON they come from.
+var sessDimCols = map[string]string{
+	"browser": "d_browser", "os": "d_os", "country": "d_country", "city": "d_city", "appVersion": "d_app_version", "sdk": "d_sdk",
+}
+
+// sessDim reads a session dimension from a row of the sess set.
+func sessDim(name, alias string) string { return alias + "." + sessDimCols[name] }
 
 // sessionDimPreds are the browser/os/country/appVersion/sdk filters on a session alias.
 func (b *sqlb) sessionDimPreds(s string, f query.Filters) []string {

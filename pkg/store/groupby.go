@@ -78,8 +78,12 @@ func (b *sqlb) groupCTEs(q query.Query, kind entityKind, ent, name string) strin
 			preds := append([]string{"gs.is_active"}, b.sessionDimPreds("gs", f)...)
 			preds = append(preds, b.participantPred("gs.participant_id", f))
 			body = "SELECT DISTINCT gs.conference_id AS key, " + col("gs") + " FROM app_session gs" + entJoin("gs.conference_id") + " WHERE " + and(preds...)
-		case kindSess:
-			body = "SELECT e.id AS key, " + col("e") + " FROM " + ent + " e"
+		case kindSess: // ent is sess, built with need.sessDims
+			g2 := "''::text"
+			if gb == "city" {
+				g2 = sessDim("country", "e")
+			}
+			body = "SELECT e.id AS key, " + sessDim(gb, "e") + " AS grp, " + g2 + " AS grp2 FROM " + ent + " e"
 		default:
 			body = "SELECT e.id AS key, " + col("gs") + " FROM " + ent + " e JOIN app_session gs ON gs.id = e.session_id"
 		}
@@ -136,9 +140,9 @@ func directGroup(groupBy string, kind entityKind, alias string) (grp, grp2 strin
 	case kind == kindSess && sessionDims[groupBy] != "":
 		grp2 = "''::text"
 		if groupBy == "city" {
-			grp2 = dim("country", alias)
+			grp2 = sessDim("country", alias)
 		}
-		return dim(groupBy, alias), grp2, true
+		return sessDim(groupBy, alias), grp2, true
 	case kind == kindConf && groupBy == "status":
 		return alias + ".status", "''::text", true
 	}

@@ -9,17 +9,17 @@ import (
 // need says which entity sets a statement uses. status asks for the conferences' status; without it
 // (and without a status filter) conf.status is NULL and the issue aggregation is not run at all, which
 // saves a pass over every issue (≈ 160-180 ms at seed30 scale) for queries that never read it.
-// sessJSON adds the sessions' platform and geo_ip (for grouping by their values) and setup the
-// connections' setup time (setup_ms): a set is materialized, and at seed30 scale carrying the JSON
-// of 260k sessions spilled 150 MB to disk per statement, and the setup time costs two regular
-// expressions per connection.
-type need struct{ conf, sess, conn, status, sessJSON, setup bool }
+// sessDims adds the sessions' dimensions (sessDimCols, for grouping by them), sessGeo their
+// coordinates (la0, lo0: numbers or NULL, not yet range-checked), setup the connections' setup time
+// (setup_ms). A set is materialized: carrying the JSON of 260k sessions instead spilled ~150 MB to
+// disk per statement at seed30 scale, and the setup time costs two regular expressions per connection.
+type need struct{ conf, sess, conn, status, sessDims, sessGeo, setup bool }
 
 // entityCTEs writes the filtered entity sets most statements start from, each on its own
 // created_at (SPEC §3):
 //
 //	conf(id, status, ongoing, duration, created_at)          conferences
-//	sess(id, conference_id, participant_id, duration, created_at, app_version, webrtc_sdk[, platform, geo_ip]) sessions
+//	sess(id, conference_id, participant_id, duration, created_at, app_version, webrtc_sdk[, d_browser…d_sdk][, la0, lo0]) sessions
 //	conn(id, session_id, conference_id, type, state, detected_tcp, created_at[, setup_ms]) connections
 //
 // Filters apply where their dimension exists: session dimensions to a session itself, to a
@@ -60,8 +60,13 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 			preds = append(preds, "s.id IN (SELECT i.session_id FROM app_issue i WHERE i.is_active AND i.code = ANY("+b.p(f.IssueCode)+"::text[]))")
 		}
 		cols := "s.id, s.conference_id, s.participant_id, s.duration, s.created_at, s.app_version, s.webrtc_sdk"
-		if n.sessJSON {
-			cols += ", s.platform, s.geo_ip"
+		if n.sessDims {
+			for _, d := range []string{"browser", "os", "country", "city", "appVersion", "sdk"} {
+				cols += ", " + dim(d, "s") + " AS " + sessDimCols[d]
+			}
+		}
+		if n.sessGeo {
+			cols += ",\n  " + sprintf(geoNum, "s.geo_ip -> 'latitude'") + " AS la0, " + sprintf(geoNum, "s.geo_ip -> 'longitude'") + " AS lo0"
 		}
 		ctes = append(ctes, name("sess", len(f.Status) > 0)+` AS MATERIALIZED (SELECT `+cols+`
   FROM app_session s JOIN conference c ON c.id = s.conference_id WHERE `+and(preds...)+")")

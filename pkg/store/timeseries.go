@@ -125,7 +125,7 @@ func runTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, e
 	case kindConf:
 		with = b.entityCTEs(q, s.scope, need{conf: true, status: q.GroupBy == "status"})
 	case kindSess:
-		with = b.entityCTEs(q, s.scope, need{sess: true, sessJSON: jsonDims[q.GroupBy]})
+		with = b.entityCTEs(q, s.scope, need{sess: true, sessDims: sessionDims[q.GroupBy] != ""})
 	case kindConn:
 		with = b.entityCTEs(q, s.scope, need{conn: true, setup: q.Metric == "setupP50Ms" || q.Metric == "setupP95Ms"})
 	case kindIssue:
