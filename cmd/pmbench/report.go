@@ -38,7 +38,7 @@ func (r *report) write() error {
 	c := r.c
 	p("## pmbench: %s, range [%s, %s)", c.label, c.end.Add(-time.Duration(c.days)*24*time.Hour).Format("2006-01-02"), c.end.Format("2006-01-02"))
 	p("")
-	p("- Machine: %d cores (%s), %.1f GiB RAM, Linux %s; %s. **Shared with other engineers' test runs**: load average %s at the start, %s at the end.",
+	p("- Machine: %d cores (%s), %.1f GiB RAM, Linux %s; %s. Load average %s at the start, %s at the end.",
 		r.machine.cores, r.machine.cpu, r.machine.memGB, r.machine.kernel, r.machine.pg, r.machine.load, r.endLoad)
 	p("- Dataset: database %s; %s.", r.dataset.dbSize, r.dataset.inRange)
 	var rows []string
