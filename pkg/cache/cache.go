@@ -62,7 +62,7 @@ type Compute func(ctx context.Context) ([]byte, error)
 type Cache struct {
 	b      Backend
 	opts   Options
-	flight flight
+	flight Flight
 	sem    chan struct{}
 }
 
@@ -130,7 +130,7 @@ func (c *Cache) Do(ctx context.Context, key string, p Policy, compute Compute) (
 	if ok {
 		minSoft = soft
 	}
-	v, err := c.flight.do(ctx, key, func(ctx context.Context) (any, error) {
+	v, err := c.flight.Do(ctx, key, func(ctx context.Context) (any, error) {
 		return c.fill(ctx, key, p, compute, minSoft, false)
 	})
 	if err != nil {
@@ -152,7 +152,7 @@ func (c *Cache) refreshAsync(key string, p Policy, compute Compute, minSoft time
 		defer func() { <-c.sem }()
 		ctx, cancel := context.WithTimeout(context.Background(), c.opts.RefreshTimeout)
 		defer cancel()
-		_, err := c.flight.do(ctx, key, func(ctx context.Context) (any, error) {
+		_, err := c.flight.Do(ctx, key, func(ctx context.Context) (any, error) {
 			return c.fill(ctx, key, p, compute, minSoft, true)
 		})
 		if err != nil && c.opts.OnRefreshError != nil {

@@ -8,11 +8,11 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// flight shares one computation per key among the callers in this process. Unlike a bare
+// Flight shares one computation per key among the callers in this process (its zero value is ready). Unlike a bare
 // singleflight.Group, the computation does not run under the first caller's context: it runs under
 // a context that is cancelled only when every caller waiting for it has gone, so one cancelled
 // panel does not fail the others, and Grafana cancelling all of them cancels the database query.
-type flight struct {
+type Flight struct {
 	g     singleflight.Group
 	mu    sync.Mutex
 	calls map[string]*flightCall
@@ -24,7 +24,7 @@ type flightCall struct {
 	refs   int
 }
 
-func (f *flight) join(ctx context.Context, key string) *flightCall {
+func (f *Flight) join(ctx context.Context, key string) *flightCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.calls == nil {
@@ -40,7 +40,7 @@ func (f *flight) join(ctx context.Context, key string) *flightCall {
 	return c
 }
 
-func (f *flight) leave(key string, c *flightCall) {
+func (f *Flight) leave(key string, c *flightCall) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c.refs--
@@ -52,8 +52,8 @@ func (f *flight) leave(key string, c *flightCall) {
 	}
 }
 
-// do runs fn once for all concurrent callers of key.
-func (f *flight) do(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (any, error) {
+// Do runs fn once for all concurrent callers of key.
+func (f *Flight) Do(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (any, error) {
 	for attempt := 0; ; attempt++ {
 		c := f.join(ctx, key)
 		ch := f.g.DoChan(key, func() (any, error) { return fn(c.ctx) })

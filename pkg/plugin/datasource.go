@@ -51,6 +51,8 @@ type Datasource struct {
 	wrapDB func(store.DB) store.DB
 
 	prewarm *prewarmer
+	// loads shares loads that panels make at the same time (store.Inflight).
+	loads cache.Flight
 }
 
 // options are the test seams of a Datasource.
@@ -118,7 +120,7 @@ func (d *Datasource) store() (*store.Store, error) {
 		db = d.wrapDB(pool)
 	}
 	return store.New(db, store.Scope{AppIDs: d.settings.AppIDs, OrganizationID: d.settings.OrganizationID}, d.settings.Thresholds).
-		WithShare(d.shared), nil
+		WithShare(d.shared).WithInflight(d.loads.Do), nil
 }
 
 // Dispose stops pre-warming (waiting for a running cycle to end) and closes the pool and the Redis

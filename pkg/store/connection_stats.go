@@ -172,7 +172,24 @@ ORDER BY cn.created_at, cn.id`
 
 // loadConnectionStats reads the connections of the entity and their samples in
 // [from − statsLookback, to).
+//
+// A conference dashboard's connectionStats panels and its issues panel (derived issues) load the
+// same samples at the same time: through Store.Inflight they read them once.
 func (s *Store) loadConnectionStats(ctx context.Context, q query.Query, src StatsSource) (*statsLoad, error) {
+	if s.inflightFn == nil {
+		return s.loadConnectionStatsNow(ctx, q, src)
+	}
+	k := q // what the load reads: entity, filters, app and range
+	k.QueryType, k.GroupBy, k.Metric, k.Limit, k.Offset, k.Variable = "", "", "", 0, 0, ""
+	key := fmt.Sprintf("connectionStats|%d|%s|%d|%d", src, k.Canonical(), q.From.UnixNano(), q.To.UnixNano())
+	v, err := s.inflightFn(ctx, key, func(ctx context.Context) (any, error) { return s.loadConnectionStatsNow(ctx, q, src) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*statsLoad), nil
+}
+
+func (s *Store) loadConnectionStatsNow(ctx context.Context, q query.Query, src StatsSource) (*statsLoad, error) {
 	ld := &statsLoad{}
 	if err := s.statsConnections(ctx, q, ld); err != nil {
 		return nil, err

@@ -205,6 +205,45 @@ func handJitterRows() string {
 	return sql.String()
 }
 
+// A conference's connectionStats and issues (its derived issues) ask Store.Inflight for the same
+// load, and answer with a shared load exactly what they answer each with its own.
+func TestConnectionStatsAndIssuesShareOneLoad(t *testing.T) {
+	pool := handPool(t, handJitterRows())
+	day := handDay.Add(24 * time.Hour)
+	loads := map[string]int{}
+	memo := map[string]any{}
+	shared := store.New(pool, store.Scope{}, defaultThresholds).WithInflight(func(ctx context.Context, key string, load func(context.Context) (any, error)) (any, error) {
+		if v, ok := memo[key]; ok {
+			return v, nil
+		}
+		loads[key]++
+		v, err := load(ctx)
+		memo[key] = v
+		return v, err
+	})
+	plain := store.New(pool, store.Scope{}, defaultThresholds)
+	for _, tc := range []struct{ queryType, body string }{
+		{query.TypeConnectionStats, `{"conferenceId":"` + hC1 + `"}`},
+		{query.TypeIssues, `{"conferenceId":"` + hC1 + `","limit":1000}`},
+	} {
+		q := parseQ(t, tc.queryType, tc.body, handDay, day, 0)
+		got, want := run2(t, shared, q), run2(t, plain, q)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d frames shared, %d alone", tc.queryType, len(got), len(want))
+		}
+		for i := range want {
+			gj, _ := got[i].MarshalJSON()
+			wj, _ := want[i].MarshalJSON()
+			if string(gj) != string(wj) {
+				t.Errorf("%s frame %d differs with a shared load", tc.queryType, i)
+			}
+		}
+	}
+	if len(loads) != 1 {
+		t.Errorf("loads %v, want one shared by both queries", loads)
+	}
+}
+
 // TestDerivedIssuesBesideStored: issues, issueSummary and annotations of conference C1 show the
 // derived high_jitter episode (source derived) beside the stored tcp_used issue (source stored).
 func TestDerivedIssuesBesideStored(t *testing.T) {

@@ -42,12 +42,24 @@ type Store struct {
 	scope      Scope
 	thresholds settings.Thresholds
 	shareFn    Share
+	inflightFn Inflight
 }
 
 // Share runs compute once for every query that needs the same shared statement (name and q, whose
 // range the caller has normalized) and returns its result; the plugin serves it from its cache like
 // a query result, so that a dashboard's panels built on one statement run it once.
 type Share func(ctx context.Context, name string, q query.Query, compute func(ctx context.Context) ([]byte, error)) ([]byte, error)
+
+// Inflight runs load once for all concurrent callers of key in this process and hands each the
+// same value, which they only read. It shares loads whose result is not worth caching (the stats
+// samples of a conference, tens of MiB) between panels that run at the same time.
+type Inflight func(ctx context.Context, key string, load func(ctx context.Context) (any, error)) (any, error)
+
+// WithInflight sets how concurrent identical loads are shared; without it each query loads its own.
+func (s *Store) WithInflight(fn Inflight) *Store {
+	s.inflightFn = fn
+	return s
+}
 
 // WithShare sets how shared statements are run; without it each query runs its own.
 func (s *Store) WithShare(fn Share) *Store {
