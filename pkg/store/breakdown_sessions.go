@@ -92,6 +92,17 @@ func (s *Store) sessionBreakdownAll(ctx context.Context, q query.Query) (session
 	}
 	gpreds := append([]string{"gs.is_active"}, b.sessionDimPreds("gs", f)...)
 	gpreds = append(gpreds, b.participantPred("gs.participant_id", f))
+	// A conference's groups come from all its active sessions that match the session filters. Those
+	// created in the range are rows of sess already (with their dimensions extracted) unless sess is
+	// narrowed by an issue-code filter; only the others are read again from app_session.
+	gcInRange := ""
+	if len(f.IssueCode) == 0 {
+		gcInRange = `SELECT sess.conference_id AS key, ` + strings.Join(sessCols, ", ") + `
+  FROM sess JOIN conf ge ON ge.id = sess.conference_id
+  UNION ALL
+  `
+		gpreds = append(gpreds, "(gs.created_at < "+b.p(q.From)+" OR gs.created_at >= "+b.p(q.To)+" OR gs.created_at IS NULL)")
+	}
 	// GROUPING(x) = 0 names the set a row belongs to; a session dimension is never NULL
 	// ("unknown"/"none"), so the first non-NULL column is the set's value (city before country).
 	const sets = `GROUPING SETS ((browser), (os), (city, country), (country), (app_version), (sdk))`
@@ -111,7 +122,7 @@ sd AS (SELECT *, la0 BETWEEN -90 AND 90 AND lo0 BETWEEN -180 AND 180 AND NOT (la
 sa AS (SELECT ` + setCols + `, count(*) AS sessions, COALESCE(sum(issues), 0) AS issues,
     count(*) FILTER (WHERE has_error) AS errs, avg(la0) FILTER (WHERE geo_ok) AS la, avg(lo0) FILTER (WHERE geo_ok) AS lo
   FROM sd GROUP BY ` + sets + `),
-gc AS MATERIALIZED (SELECT gs.conference_id AS key, ` + dims("gs") + `
+gc AS MATERIALIZED (` + gcInRange + `SELECT gs.conference_id AS key, ` + dims("gs") + `
   FROM app_session gs JOIN conf ge ON ge.id = gs.conference_id WHERE ` + and(gpreds...) + `),
 ca AS (SELECT ` + setCols + `, count(DISTINCT key) AS conferences FROM gc GROUP BY ` + sets + `),
 -- conferences without a matching session: the group "none" of every dimension
