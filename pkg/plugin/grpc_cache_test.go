@@ -87,23 +87,19 @@ func TestGRPCTwoProcessesShareRedis(t *testing.T) {
 	}
 	wg.Wait()
 
-	var calls int64
-	err = conn.QueryRow(ctx, `SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements
-		WHERE query LIKE 'WITH conf0 AS MATERIALIZED%' AND query LIKE '%FROM gum%'`).Scan(&calls)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if calls != 1 {
-		t.Errorf("the overview statement ran %d times for 50 identical requests across two processes, want 1", calls)
-	}
-	// So did the setup-time statement the overview shares with setupTimeHistogram.
-	err = conn.QueryRow(ctx, `SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements
-		WHERE query LIKE 'WITH conn AS MATERIALIZED%' AND query LIKE '%percentile_cont%'`).Scan(&calls)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if calls != 1 {
-		t.Errorf("the shared setup-time statement ran %d times for 50 identical requests across two processes, want 1", calls)
+	// The overview's statement, and the setup-time statement it shares with setupTimeHistogram.
+	for what, like := range map[string][2]string{
+		"the overview statement":          {"WITH conf0 AS MATERIALIZED%", "%FROM gum%"},
+		"the shared setup-time statement": {"WITH conn AS MATERIALIZED%", "%percentile_cont%"},
+	} {
+		var calls int64
+		if err := conn.QueryRow(ctx, `SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements
+			WHERE query LIKE $1 AND query LIKE $2`, like[0], like[1]).Scan(&calls); err != nil {
+			t.Fatal(err)
+		}
+		if calls != 1 {
+			t.Errorf("%s ran %d times for 50 identical requests across two processes, want 1", what, calls)
+		}
 	}
 
 	// Process one computes the conference status; process two's first load of it is a hit.

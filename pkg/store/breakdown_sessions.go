@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -35,19 +33,11 @@ type sessionBreakdown struct {
 func runSessionBreakdown(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	shared := q
 	shared.GroupBy, shared.Limit, shared.Offset = "", 0, 0
-	raw, err := s.share(ctx, "sessionBreakdown", shared, func(ctx context.Context) ([]byte, error) {
-		all, err := s.sessionBreakdownAll(ctx, shared)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(all)
+	all, err := shareJSON(ctx, s, "sessionBreakdown", shared, func(ctx context.Context) (sessionBreakdown, error) {
+		return s.sessionBreakdownAll(ctx, shared)
 	})
 	if err != nil {
 		return nil, err
-	}
-	var all sessionBreakdown
-	if err := json.Unmarshal(raw, &all); err != nil {
-		return nil, fmt.Errorf("shared session breakdown: %w", err)
 	}
 	rows := slices.Clone(all.Rows[q.GroupBy])
 	// runBreakdown's order: sessions, then conferences (both descending), then value and country

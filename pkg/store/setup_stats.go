@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/peermetrics/grafana-datasource/pkg/frames"
 	"github.com/peermetrics/grafana-datasource/pkg/query"
@@ -23,21 +21,7 @@ type setupStats struct {
 func (s *Store) setupStats(ctx context.Context, q query.Query) (setupStats, error) {
 	shared := q
 	shared.QueryType, shared.GroupBy, shared.Metric, shared.Limit, shared.Offset = query.TypeSetupTimeHistogram, "", "", 0, 0
-	raw, err := s.share(ctx, "setupStats", shared, func(ctx context.Context) ([]byte, error) {
-		st, err := s.setupStatsSQL(ctx, shared)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(st)
-	})
-	if err != nil {
-		return setupStats{}, err
-	}
-	var st setupStats
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return setupStats{}, fmt.Errorf("shared setup times: %w", err)
-	}
-	return st, nil
+	return shareJSON(ctx, s, "setupStats", shared, func(ctx context.Context) (setupStats, error) { return s.setupStatsSQL(ctx, shared) })
 }
 
 func (s *Store) setupStatsSQL(ctx context.Context, q query.Query) (setupStats, error) {

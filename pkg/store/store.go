@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -72,6 +73,25 @@ func (s *Store) share(ctx context.Context, name string, q query.Query, compute f
 		return compute(ctx)
 	}
 	return s.shareFn(ctx, name, q, compute)
+}
+
+// shareJSON is share for a result carried as JSON.
+func shareJSON[T any](ctx context.Context, s *Store, name string, q query.Query, compute func(ctx context.Context) (T, error)) (T, error) {
+	var v T
+	raw, err := s.share(ctx, name, q, func(ctx context.Context) ([]byte, error) {
+		v, err := compute(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	})
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("shared %s: %w", name, err)
+	}
+	return v, nil
 }
 
 // New returns a store over db limited to scope.
