@@ -17,7 +17,6 @@ import (
 	"github.com/peermetrics/grafana-datasource/pkg/query"
 	"github.com/peermetrics/grafana-datasource/pkg/settings"
 	"github.com/peermetrics/grafana-datasource/pkg/store"
-	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
 
 // The fixture testdata/aggregates.sql is fixture.sql plus the rows described at its top. In the
@@ -37,19 +36,7 @@ import (
 //go:embed testdata/aggregates.sql
 var aggregatesSQL string
 
-func aggregatesPool(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	db := testdb.New(t)
-	pool, err := pgxpool.New(context.Background(), db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(context.Background(), aggregatesSQL); err != nil {
-		t.Fatalf("load aggregates fixture: %v", err)
-	}
-	return pool
-}
+func aggregatesPool(t *testing.T) *pgxpool.Pool { return loadedPool(t, aggregatesSQL) }
 
 func app1Store(pool *pgxpool.Pool) *store.Store {
 	return store.New(pool, store.Scope{AppIDs: []string{app1}}, settings.Thresholds{})

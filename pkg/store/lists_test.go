@@ -17,7 +17,6 @@ import (
 	"github.com/peermetrics/grafana-datasource/pkg/query"
 	"github.com/peermetrics/grafana-datasource/pkg/settings"
 	"github.com/peermetrics/grafana-datasource/pkg/store"
-	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
 
 // The expected values below are counted by hand from testdata/fixture.sql plus the additions in
@@ -32,22 +31,8 @@ const (
 	uuidPfx   = "00000000-0000-4000-8000-000000000"
 )
 
-func listsPool(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	db := testdb.New(t)
-	pool, err := pgxpool.New(context.Background(), db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	// lists.sql holds only the additions to fixture.sql.
-	for _, sql := range []string{fixtureSQL, listsSQL} {
-		if _, err := pool.Exec(context.Background(), sql); err != nil {
-			t.Fatalf("load lists fixture: %v", err)
-		}
-	}
-	return pool
-}
+// lists.sql holds only the additions to fixture.sql.
+func listsPool(t *testing.T) *pgxpool.Pool { return loadedPool(t, fixtureSQL, listsSQL) }
 
 func listsStore(pool *pgxpool.Pool, scope store.Scope) *store.Store {
 	return store.New(pool, scope, settings.Thresholds{})

@@ -13,7 +13,6 @@ import (
 
 	"github.com/peermetrics/grafana-datasource/pkg/query"
 	"github.com/peermetrics/grafana-datasource/pkg/store"
-	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
 
 // Quality metrics in timeseries and overview, and derived issues beside stored ones in issues,
@@ -29,19 +28,7 @@ const (
 
 var handDay = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
-func handPool(t *testing.T, sql string) *pgxpool.Pool {
-	t.Helper()
-	db := testdb.New(t)
-	pool, err := pgxpool.New(context.Background(), db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(context.Background(), handFixture+sql); err != nil {
-		t.Fatal(err)
-	}
-	return pool
-}
+func handPool(t *testing.T, sql string) *pgxpool.Pool { return loadedPool(t, handFixture+sql) }
 
 // handQualityRows are exactly the stats rows of TestQualityHandBuilt (see its comment for the
 // per-sample values), plus a stored tcp_used issue on Alice's connection for groupBy issueCode.

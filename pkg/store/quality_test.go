@@ -602,37 +602,7 @@ func handStats(id, conn, sess, part, at, data string) string {
 //	MOS   {2.201177, 3.990232, 4.374393} p50 3.990232, p5 at 0.1: 2.201177 + 0.1·1.789055 = 2.380082
 //	sessions 2, poor 1 (Alice: loss 10 % > 5 % and MOS 2.2 < 3.5) → 50 %.
 func TestQualityHandBuilt(t *testing.T) {
-	db := testdb.New(t)
-	pool, err := pgxpool.New(context.Background(), db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	a := func(recv, lost, bytes int, jbd float64, emitted int, jitter, rtt float64) string {
-		return fmt.Sprintf(`{"connection":{"id":"CP1"},"remote":{"audio":{"inbound":[{"localId":"OA","roundTripTime":%g}]}},"audio":{"inbound":[{"id":"IA","packetsReceived":%d,"packetsLost":%d,"bytesReceived":%d,"jitterBufferDelay":%g,"jitterBufferEmittedCount":%d,"jitter":%g}],"outbound":[]},"video":{}}`,
-			rtt, recv, lost, bytes, jbd, emitted, jitter)
-	}
-	b := func(recv, bytes int, trtt float64, resp int) string {
-		return fmt.Sprintf(`{"connection":{"id":"CP2","totalRoundTripTime":%g,"responsesReceived":%d},"audio":{"inbound":[{"id":"IB","packetsReceived":%d,"packetsLost":0,"bytesReceived":%d,"jitter":0.005}]}}`,
-			trtt, resp, recv, bytes)
-	}
-	const ka, kb = "00000000-0000-4000-8000-000000000ca1", "00000000-0000-4000-8000-000000000cb1"
-	const sa, sb = "00000000-0000-4000-8000-0000000005a1", "00000000-0000-4000-8000-0000000005b1"
-	const pa, pb = "00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b"
-	sql := handFixture +
-		handStats("00000000-0000-4000-8000-0000000e0001", ka, sa, pa, "2026-03-01 10:00:10+00", a(1000, 0, 100000, 4800, 96000, 0.010, 0.1)) +
-		handStats("00000000-0000-4000-8000-0000000e0002", ka, sa, pa, "2026-03-01 10:00:20+00", a(1450, 50, 140000, 9600, 192000, 0.020, 0.1)) +
-		handStats("00000000-0000-4000-8000-0000000e0003", ka, sa, pa, "2026-03-01 10:00:30+00", a(1950, 50, 180000, 14400, 288000, 0.010, 0.3)) +
-		handStats("00000000-0000-4000-8000-0000000e0011", kb, sb, pb, "2026-03-01 10:00:10+00", b(2000, 200000, 1.0, 10)) +
-		handStats("00000000-0000-4000-8000-0000000e0012", kb, sb, pb, "2026-03-01 10:00:20+00", b(2500, 240000, 1.4, 20)) +
-		handStats("00000000-0000-4000-8000-0000000e0013", kb, sb, pb, "2026-03-01 10:00:30+00", b(2500, 240000, 1.8, 30)) +
-		handStats("00000000-0000-4000-8000-0000000e0014", kb, sb, pb, "2026-03-01 10:00:40+00", b(100, 10000, 2.2, 40)) +
-		// malformed rows are skipped, not fatal
-		handStats("00000000-0000-4000-8000-0000000e0015", kb, sb, pb, "2026-03-01 10:00:45+00", `[1, 2]`) +
-		handStats("00000000-0000-4000-8000-0000000e0016", kb, sb, pb, "2026-03-01 10:00:46+00", `{"audio":{"inbound":[{"id":"IB","packetsReceived":"garbage","jitter":-1}]}}`)
-	if _, err := pool.Exec(context.Background(), sql); err != nil {
-		t.Fatal(err)
-	}
+	pool := handPool(t, handQualityRows())
 	st := store.New(pool, store.Scope{}, defaultThresholds)
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	q := parseQ(t, query.TypeQuality, `{}`, from, from.Add(24*time.Hour), time.Hour)
@@ -670,7 +640,7 @@ func TestQualityHandBuilt(t *testing.T) {
 		t.Errorf("QualityPercentiles = %s %s %s %s, %v", fmtP(mos), fmtP(loss), fmtP(rtt), fmtP(jit), err)
 	}
 	// The same rows through connectionStats: Bob's reset is a null, the malformed row is counted.
-	cs, err := st.ConnectionStats(context.Background(), parseQ(t, query.TypeConnectionStats, `{"connectionId":"`+kb+`"}`, from, from.Add(24*time.Hour), 0), store.SourceAuto)
+	cs, err := st.ConnectionStats(context.Background(), parseQ(t, query.TypeConnectionStats, `{"connectionId":"`+hKB+`"}`, from, from.Add(24*time.Hour), 0), store.SourceAuto)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,10 @@ var (
 	to   = time.Date(2026, 11, 4, 0, 0, 0, 0, time.UTC)
 )
 
-func fixturePool(t *testing.T) *pgxpool.Pool {
+func fixturePool(t *testing.T) *pgxpool.Pool { return loadedPool(t, fixtureSQL) }
+
+// loadedPool is a pool on a fresh database with the schema and sqls run in order.
+func loadedPool(t *testing.T, sqls ...string) *pgxpool.Pool {
 	t.Helper()
 	db := testdb.New(t)
 	pool, err := pgxpool.New(context.Background(), db.URL)
@@ -39,8 +42,10 @@ func fixturePool(t *testing.T) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(context.Background(), fixtureSQL); err != nil {
-		t.Fatalf("load fixture: %v", err)
+	for i, sql := range sqls {
+		if _, err := pool.Exec(context.Background(), sql); err != nil {
+			t.Fatalf("load fixture %d: %v", i+1, err)
+		}
 	}
 	return pool
 }
