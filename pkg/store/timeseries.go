@@ -154,11 +154,10 @@ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 		return nil, err
 	}
 	defer rows.Close()
-	type key struct{ grp, grp2 string }
-	series := map[key]map[int64]*float64{}
+	series := map[seriesKey]map[int64]*float64{}
 	for rows.Next() {
 		var t time.Time
-		var k key
+		var k seriesKey
 		var v *float64
 		if err := rows.Scan(&t, &k.grp, &k.grp2, &v); err != nil {
 			return nil, err
@@ -171,48 +170,7 @@ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if q.GroupBy == "" && len(series) == 0 {
-		series[key{}] = map[int64]*float64{}
-	}
-	keys := make([]key, 0, len(series))
-	for k := range series {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].grp != keys[j].grp {
-			return keys[i].grp < keys[j].grp
-		}
-		return keys[i].grp2 < keys[j].grp2
-	})
-
-	var times []time.Time
-	for t := alignEpoch(q.From, step); t.Before(q.To); t = t.Add(step) {
-		times = append(times, t)
-	}
-	f := data.NewFrame(q.Metric, data.NewField("time", nil, times))
-	frames.Meta(f, data.FrameTypeTimeSeriesWide, data.VisTypeGraph, sql, b.args)
-	f.Meta.Custom = map[string]any{"bucketSeconds": int64(step / time.Second)}
-	for _, k := range keys {
-		vals := make([]*float64, len(times))
-		for i, t := range times {
-			if v, ok := series[k][t.Unix()]; ok && v != nil {
-				vals[i] = v
-			} else if !m.pct {
-				vals[i] = new(float64)
-			}
-		}
-		var labels data.Labels
-		display := m.display
-		if q.GroupBy != "" {
-			labels = data.Labels{q.GroupBy: k.grp}
-			display = k.grp
-			if q.GroupBy == "city" {
-				labels["country"] = k.grp2
-				display = k.grp + ", " + k.grp2
-			}
-		}
-		f.Fields = append(f.Fields, frames.Config(data.NewField(q.Metric, labels, vals), display, m.unit))
-	}
+	f := seriesFrame(q, step, series, frames.Executed(sql, b.args), m.display, m.unit, !m.pct)
 	return data.Frames{f}, nil
 }
 
@@ -230,20 +188,31 @@ func runQualityTimeseries(ctx context.Context, s *Store, q query.Query) (data.Fr
 	if err != nil {
 		return nil, err
 	}
-	type key struct{ grp, grp2 string }
-	series := map[key]map[int64]*float64{}
+	series := map[seriesKey]map[int64]*float64{}
 	for _, qb := range bs {
-		k := key{qb.Group, qb.Group2}
+		k := seriesKey{qb.Group, qb.Group2}
 		if series[k] == nil {
 			series[k] = map[int64]*float64{}
 		}
 		v, _ := QualityMetric(qb, q.Metric)
 		series[k][qb.Time.Unix()] = v
 	}
+	f := seriesFrame(q, step, series, frames.Executed(sql, args), qm.display, qm.unit, false)
+	frames.Notice(f, data.NoticeSeverityInfo, fmt.Sprintf("Exact percentile (percentile_cont) per %s bucket over the inbound audio samples of the bucket (summary.data for ended conferences, raw stats rows for the others)", step))
+	return data.Frames{f}, nil
+}
+
+// seriesKey is one group of a time series (grp2: the city's country).
+type seriesKey struct{ grp, grp2 string }
+
+// seriesFrame is the wide frame of q's metric: a time field with every step of [q.From, q.To) and
+// one field per group (in order), labelled by the group-by; a bucket without a value is null, or
+// zero with zeroFill (counts).
+func seriesFrame(q query.Query, step time.Duration, series map[seriesKey]map[int64]*float64, executed, display, unit string, zeroFill bool) *data.Frame {
 	if q.GroupBy == "" && len(series) == 0 {
-		series[key{}] = map[int64]*float64{}
+		series[seriesKey{}] = map[int64]*float64{}
 	}
-	keys := make([]key, 0, len(series))
+	keys := make([]seriesKey, 0, len(series))
 	for k := range series {
 		keys = append(keys, k)
 	}
@@ -258,25 +227,28 @@ func runQualityTimeseries(ctx context.Context, s *Store, q query.Query) (data.Fr
 		times = append(times, t)
 	}
 	f := data.NewFrame(q.Metric, data.NewField("time", nil, times))
-	frames.Meta(f, data.FrameTypeTimeSeriesWide, data.VisTypeGraph, sql, args)
+	frames.Meta(f, data.FrameTypeTimeSeriesWide, data.VisTypeGraph, executed, nil)
 	f.Meta.Custom = map[string]any{"bucketSeconds": int64(step / time.Second)}
 	for _, k := range keys {
 		vals := make([]*float64, len(times))
 		for i, t := range times {
-			vals[i] = series[k][t.Unix()]
-		}
-		var labels data.Labels
-		display := qm.display
-		if q.GroupBy != "" {
-			labels = data.Labels{q.GroupBy: k.grp}
-			display = k.grp
-			if q.GroupBy == "city" {
-				labels["country"] = k.grp2
-				display = k.grp + ", " + k.grp2
+			if v := series[k][t.Unix()]; v != nil {
+				vals[i] = v
+			} else if zeroFill {
+				vals[i] = new(float64)
 			}
 		}
-		f.Fields = append(f.Fields, frames.Config(data.NewField(q.Metric, labels, vals), display, qm.unit))
+		var labels data.Labels
+		name := display
+		if q.GroupBy != "" {
+			labels = data.Labels{q.GroupBy: k.grp}
+			name = k.grp
+			if q.GroupBy == "city" {
+				labels["country"] = k.grp2
+				name = k.grp + ", " + k.grp2
+			}
+		}
+		f.Fields = append(f.Fields, frames.Config(data.NewField(q.Metric, labels, vals), name, unit))
 	}
-	frames.Notice(f, data.NoticeSeverityInfo, fmt.Sprintf("Exact percentile (percentile_cont) per %s bucket over the inbound audio samples of the bucket (summary.data for ended conferences, raw stats rows for the others)", step))
-	return data.Frames{f}, nil
+	return f
 }
