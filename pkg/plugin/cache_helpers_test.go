@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/url"
 	"os"
@@ -74,6 +75,8 @@ type countingDB struct {
 	delay time.Duration
 	mu    sync.Mutex
 	calls []dbCall
+	// failIf, when set, fails the statements it matches (after recording them).
+	failIf func(dbCall) bool
 }
 
 type dbCall struct {
@@ -91,6 +94,8 @@ func (c *countingDB) record(sql string, args []any) {
 	}
 }
 
+var errInjected = errors.New("injected failure")
+
 // countedDB is one store's view of a pool through a countingDB.
 type countedDB struct {
 	c     *countingDB
@@ -99,6 +104,12 @@ type countedDB struct {
 
 func (v countedDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	v.c.record(sql, args)
+	v.c.mu.Lock()
+	fail := v.c.failIf
+	v.c.mu.Unlock()
+	if fail != nil && fail(dbCall{sql, args}) {
+		return nil, errInjected
+	}
 	return v.inner.Query(ctx, sql, args...)
 }
 

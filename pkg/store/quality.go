@@ -189,7 +189,10 @@ func jsonTimeSQL(x string) string {
 }
 
 // qualitySamplesSQL writes the CTEs of the fleet's inbound audio samples in [from, to):
-// qs(cid, session_id, t, loss, rtt, jit, mos).
+// qs(cid, session_id, t, loss, rtt, jit, mos). qm is materialized: where filters make PostgreSQL
+// expect one connection, it put the sample computation inside a nested loop over qc and ran all of
+// it once per connection (a one-day chunk of the tiny profile with every filter value selected:
+// > 60 s instead of 0.1 s).
 func (b *sqlb) qualitySamplesSQL(q query.Query, sc Scope) string {
 	q2 := q
 	q2.From = q.From.Add(-qualityConnLookback)
@@ -209,7 +212,7 @@ qc AS MATERIALIZED (SELECT conn.id, conn.session_id, conn.conference_id, conn.id
   WHERE conn.created_at >= ` + from + ` OR qcc.end_time IS NULL OR qcc.end_time >= ` + lo + `),
 qsum AS MATERIALIZED (SELECT su.conference_id FROM summary su JOIN conference c ON c.id = su.conference_id AND NOT c.ongoing
   WHERE su.conference_id IN (SELECT conference_id FROM qc) AND su.is_active AND su.data IS NOT NULL),
-qm AS (
+qm AS MATERIALIZED (
   SELECT m.* FROM summary su
   CROSS JOIN LATERAL (` + inboundAudioMetricsSQL(sumSrc) + `) m
   WHERE su.conference_id IN (SELECT conference_id FROM qsum)

@@ -108,6 +108,12 @@ var qualityTsMetrics = map[string]struct{ display, unit string }{
 	"jitterP95Ms": {"Jitter p95", "ms"},
 }
 
+// IsQualityMetric reports whether a timeseries metric is read from fleet quality.
+func IsQualityMetric(metric string) bool {
+	_, ok := qualityTsMetrics[metric]
+	return ok
+}
+
 func init() { register(query.TypeTimeseries, runTimeseries) }
 
 func runTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
