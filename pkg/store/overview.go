@@ -19,11 +19,11 @@ import (
 //   - connections, relayedPct (relay among connections of known type), setupP50Ms/P95Ms (exact
 //     percentile_cont of the Peermetrics setup time): connections created in the range.
 //   - gumErrorRatePct: sessions with a getusermedia_error or no_media_access issue / sessions.
-//   - mosP50: the exact median (percentile_cont, error 0 against the definitions of quality.go) of
-//     the eMOS of every inbound audio sample taken in the range (QualityPercentiles), null when the
-//     range has no audio sample with a MOS.
+//   - mosP50: the median of the eMOS of every inbound audio sample taken in the range, null when the
+//     range has no audio sample with a MOS: exact (percentile_cont, QualityPercentiles) up to one day,
+//     from cached per-day histograms beyond (error ≤ 0.0005; quality_median.go).
 //
-// mosP50 is computed only when asked for: with metric "mosP50" the query runs QualityPercentiles
+// mosP50 is computed only when asked for: with metric "mosP50" the query runs mosMedian
 // alone (not the statement below) and returns that one number, as an alert rule or a MOS stat panel
 // wants it. Without a metric, mosP50 is null and a frame notice says how to get it. Why: fleet
 // quality reads every summary.data of the range (detoast + one jsonb element per snapshot), which
@@ -151,9 +151,9 @@ func pct(part, whole int64) *float64 {
 	return &v
 }
 
-// runOverviewMOS is the overview narrowed to mosP50: QualityPercentiles over the range, one row.
+// runOverviewMOS is the overview narrowed to mosP50 (mosMedian over the range), one row.
 func runOverviewMOS(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
-	mos, _, _, _, sql, args, err := s.QualityPercentiles(ctx, q)
+	mos, sql, args, err := s.mosMedian(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +161,10 @@ func runOverviewMOS(ctx context.Context, s *Store, q query.Query) (data.Frames, 
 	frames.Meta(f, data.FrameTypeNumericWide, data.VisTypeTable, sql, args)
 	fld := frames.Config(data.NewField("mosP50", data.Labels{"metric": "mosP50"}, []*float64{mos}), "MOS p50", "none")
 	f.Fields = append(f.Fields, fld)
-	frames.Notice(f, data.NoticeSeverityInfo, "Exact median (percentile_cont) of the eMOS of every inbound audio sample in the range: summary.data for ended conferences, raw stats rows for the others")
+	how := "Exact median (percentile_cont)"
+	if q.To.Sub(q.From) > day {
+		how = "Median from per-day histograms (bins of 0.001, error ≤ 0.0005; the statement shown is the first day's)"
+	}
+	frames.Notice(f, data.NoticeSeverityInfo, how+" of the eMOS of every inbound audio sample in the range: summary.data for ended conferences, raw stats rows for the others")
 	return data.Frames{f}, nil
 }

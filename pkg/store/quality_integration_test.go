@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peermetrics/grafana-datasource/pkg/query"
@@ -335,4 +337,72 @@ func TestDerivedIssuesBesideStored(t *testing.T) {
 		f = run2(t, st, parseQ(t, query.TypeAnnotations, `{}`, handDay, day, 0))[0]
 		listsWant(t, f, "tags", "tcp_used,warning,stored")
 	})
+}
+
+// TestOverviewMOSP50Days: over more than a day, mosP50 is the median of per-day histograms (one
+// statement per UTC day of the range): the day before handDay has no sample and handDay holds
+// {2.201177, 3.990232, 4.374393}, so the median is 3.990232 within half a bin (0.0005): its bin's
+// middle, 3.9905.
+func TestOverviewMOSP50Days(t *testing.T) {
+	pool := handPool(t, handQualityRows())
+	c := &statementCounter{inner: pool}
+	st := store.New(c, store.Scope{}, defaultThresholds)
+	f := run2(t, st, parseQ(t, query.TypeOverview, `{"metric":"mosP50"}`, handDay.Add(-24*time.Hour), handDay.Add(24*time.Hour), 0))[0]
+	if v := ptrs(f.Fields[0])[0]; v == nil || math.Abs(*v-3.990232) > 0.0005 || math.Abs(*v-3.9905) > 1e-9 {
+		t.Errorf("mosP50 over two days = %s, want 3.9905 (bin middle of 3.990232)", fmtP(v))
+	}
+	if n := c.n.Load(); n != 2 {
+		t.Errorf("%d statements, want 2 (one per day)", n)
+	}
+	if !strings.Contains(noticeText(f), "per-day histograms") {
+		t.Errorf("notice %q does not say how the median was computed", noticeText(f))
+	}
+}
+
+// TestMedianOfBins: percentile_cont(0.5) over bin middles (bins of 0.001 MOS), by hand.
+func TestMedianOfBins(t *testing.T) {
+	for _, tc := range []struct {
+		bins map[int]int64
+		want float64 // NaN: null
+	}{
+		{map[int]int64{}, math.NaN()},
+		{map[int]int64{2201: 1, 3990: 1, 4374: 1}, 3.9905},
+		{map[int]int64{1000: 1, 3990: 1}, (1.0005 + 3.9905) / 2},
+		{map[int]int64{3000: 3, 4000: 1}, 3.0005},     // sorted middles 3.0005 ×3, 4.0005: rank 1.5
+		{map[int]int64{3000: 2, 4000: 2}, 3.5005},     // rank 1.5 between 3.0005 and 4.0005
+		{map[int]int64{5000: 1}, 5},                   // MOS 5 exactly: clamped, not 5.0005
+		{map[int]int64{1000: 1, 4999: 2, 5000: 4}, 5}, // middle value in bin 5000
+		{map[int]int64{4999: 1}, 4.9995},
+	} {
+		bins := make([]int64, 5001)
+		for k, n := range tc.bins {
+			bins[k] = n
+		}
+		got := store.MedianOfBins(bins)
+		if math.IsNaN(tc.want) {
+			if got != nil {
+				t.Errorf("%v: %v, want null", tc.bins, *got)
+			}
+			continue
+		}
+		if got == nil || math.Abs(*got-tc.want) > 1e-12 {
+			t.Errorf("%v: %s, want %v", tc.bins, fmtP(got), tc.want)
+		}
+	}
+}
+
+// statementCounter counts the statements sent through it.
+type statementCounter struct {
+	inner store.DB
+	n     atomic.Int64
+}
+
+func (c *statementCounter) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	c.n.Add(1)
+	return c.inner.Query(ctx, sql, args...)
+}
+
+func (c *statementCounter) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	c.n.Add(1)
+	return c.inner.QueryRow(ctx, sql, args...)
 }

@@ -1,0 +1,4 @@
+package store
+
+// MedianOfBins exposes medianOfBins to the black-box tests.
+var MedianOfBins = medianOfBins
