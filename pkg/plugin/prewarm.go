@@ -213,7 +213,7 @@ func (w *prewarmer) warm(ctx context.Context) (int, error) {
 				}
 				if _, _, err := d.cachedRun(ctx, st, q, refreshBelow); err != nil {
 					errs = append(errs, fmt.Errorf("%s %s app %q: %w", body, r, app, err))
-					if isStatementTimeout(err) {
+					if pauseAfter(ctx, err) {
 						w.paused[key] = now.Add(prewarmTimeoutPause)
 					}
 				} else {
@@ -274,6 +274,14 @@ ORDER BY 1 LIMIT ` + fmt.Sprint(prewarmMaxApps)
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// pauseAfter reports whether a pre-warm query that failed with err is left out for a while: only
+// for a statement timeout. A cycle cut short by its own deadline cancels its statement with the same
+// SQLSTATE (and, racing with the cancellation, may see that error first); that is no reason to pause
+// (fleet quality's finished days are cached; the next cycle goes on from there).
+func pauseAfter(cycle context.Context, err error) bool {
+	return isStatementTimeout(err) && cycle.Err() == nil
 }
 
 // isStatementTimeout reports PostgreSQL's statement timeout (SQLSTATE 57014).

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -55,5 +56,28 @@ func TestPrewarmPausesQueriesThatTimeOut(t *testing.T) {
 	w.runOnce(context.Background())
 	if hits.Load() == first {
 		t.Error("after the pause quality is never tried again")
+	}
+}
+
+// A query is paused only for a statement timeout of a cycle still running: a cycle cut short (its
+// context ended) gets the same SQLSTATE for the statement it cancelled, and must not pause it.
+func TestPauseAfter(t *testing.T) {
+	timeout := fmt.Errorf("quality: %w", &pgconn.PgError{Code: "57014", Message: "canceling statement due to statement timeout"})
+	cut, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name  string
+		cycle context.Context
+		err   error
+		want  bool
+	}{
+		{"statement timeout", context.Background(), timeout, true},
+		{"cycle cut short", cut, timeout, false},
+		{"other database error", context.Background(), &pgconn.PgError{Code: "42P01"}, false},
+		{"cancelled", cut, context.Canceled, false},
+	} {
+		if got := pauseAfter(tc.cycle, tc.err); got != tc.want {
+			t.Errorf("%s: pauseAfter = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
