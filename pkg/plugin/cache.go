@@ -12,6 +12,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/peermetrics/grafana-datasource/pkg/cache"
 	"github.com/peermetrics/grafana-datasource/pkg/frames"
@@ -258,42 +259,29 @@ func (d *Datasource) computeBuckets(ctx context.Context, st *store.Store, p plan
 	}
 	fresh := make([]data.Frames, len(chunks))
 	errs := make([]error, len(chunks))
-	run := func(c int) {
-		defer func() {
-			if r := recover(); r != nil {
-				errs[c] = fmt.Errorf("chunk %d: panic: %v", c, r)
-			}
-		}()
-		i, j := chunks[c][0], chunks[c][1]
-		sub := p.q
-		sub.From, sub.To = starts[i], starts[j].Add(step)
-		fs, err := st.Run(ctx, sub)
-		if err != nil {
-			errs[c] = err
-			return
-		}
-		fresh[c] = fs
-		if !splittable(fs) {
-			errs[c] = errNotSplittable
-			return
-		}
-		d.storeBuckets(ctx, p.q, fs, starts[i:j+1], keys[i:j+1], step, cutoff)
-	}
-	if len(chunks) == 1 {
-		run(0)
-	} else {
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, chunkParallel)
-		for c := range chunks {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				run(c)
+	var g errgroup.Group
+	g.SetLimit(chunkParallel)
+	for c, ch := range chunks {
+		g.Go(func() error {
+			defer func() {
+				if r := recover(); r != nil {
+					errs[c] = fmt.Errorf("chunk %d: panic: %v", c, r)
+				}
 			}()
-		}
-		wg.Wait()
+			i, j := ch[0], ch[1]
+			sub := p.q
+			sub.From, sub.To = starts[i], starts[j].Add(step)
+			fresh[c], errs[c] = st.Run(ctx, sub)
+			if errs[c] == nil && !splittable(fresh[c]) {
+				errs[c] = errNotSplittable
+			}
+			if errs[c] == nil {
+				d.storeBuckets(ctx, p.q, fresh[c], starts[i:j+1], keys[i:j+1], pieces[i:j+1], step, cutoff)
+			}
+			return nil // every chunk runs; errs holds each one's outcome
+		})
 	}
+	_ = g.Wait()
 	if slices.Contains(errs, errNotSplittable) {
 		// Frames that cannot be cut into buckets are not cached per bucket: the whole range at once.
 		if len(chunks) == 1 && chunks[0] == [2]int{0, n - 1} {
@@ -340,12 +328,12 @@ func chunkSpan(q query.Query) time.Duration {
 	return 0
 }
 
-// storeBuckets caches the completed buckets of a freshly computed chunk (starts and keys are its
-// buckets), with the historic TTL unless they may still change.
-func (d *Datasource) storeBuckets(ctx context.Context, q query.Query, fs data.Frames, starts []time.Time, keys []string, step time.Duration, cutoff time.Time) {
+// storeBuckets caches the completed buckets of a freshly computed chunk (starts, keys and cached
+// are its buckets') that were not cached yet, with the historic TTL unless they may still change.
+func (d *Datasource) storeBuckets(ctx context.Context, q query.Query, fs data.Frames, starts []time.Time, keys []string, cached []data.Frames, step time.Duration, cutoff time.Time) {
 	historic, volatile := map[string][]byte{}, map[string][]byte{}
 	for i, s := range starts {
-		if s.Add(step).After(cutoff) {
+		if cached[i] != nil || s.Add(step).After(cutoff) {
 			continue
 		}
 		piece := sliceFrames(fs, s, s.Add(step))

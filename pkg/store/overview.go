@@ -162,7 +162,7 @@ func runOverviewMOS(ctx context.Context, s *Store, q query.Query) (data.Frames, 
 	fld := frames.Config(data.NewField("mosP50", data.Labels{"metric": "mosP50"}, []*float64{mos}), "MOS p50", "none")
 	f.Fields = append(f.Fields, fld)
 	how := "Exact median (percentile_cont)"
-	if q.To.Sub(q.From) > day {
+	if mosByDays(q) {
 		how = "Median from per-day histograms (bins of 0.001, error ≤ 0.0005; the statement shown is the first day's)"
 	}
 	frames.Notice(f, data.NoticeSeverityInfo, how+" of the eMOS of every inbound audio sample in the range: summary.data for ended conferences, raw stats rows for the others")

@@ -39,7 +39,8 @@ import (
 // RTT > rttMs, jitter > jitterMs, MOS < mos) / sessions having a sample in the bucket. Each bucket is
 // exact and independent, so a time series is cached bucket by bucket (SPEC §5) and a longer range
 // is the concatenation of its buckets. Percentiles of a union of buckets are NOT derivable from the
-// buckets' percentiles: overview (one number for the range) runs QualityPercentiles over the range.
+// buckets' percentiles: overview's mosP50 (one number for the range) runs QualityPercentiles over
+// a range of up to a day, and merges cached per-day MOS histograms beyond (quality_median.go).
 //
 // Exactness limits: a sample whose previous observation lies more than qualityRawLookback before
 // the range start (raw rows only; summaries are read whole) has no interval values; connections
@@ -192,7 +193,7 @@ func jsonTimeSQL(x string) string {
 // qs(cid, session_id, t, loss, rtt, jit, mos). qm is materialized: where filters make PostgreSQL
 // expect one connection, it put the sample computation inside a nested loop over qc and ran all of
 // it once per connection (a one-day chunk of the tiny profile with every filter value selected:
-// > 60 s instead of 0.1 s).
+// > 60 s instead of 0.4 s).
 func (b *sqlb) qualitySamplesSQL(q query.Query, sc Scope) string {
 	q2 := q
 	q2.From = q.From.Add(-qualityConnLookback)

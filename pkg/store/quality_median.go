@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/peermetrics/grafana-datasource/pkg/frames"
 	"github.com/peermetrics/grafana-datasource/pkg/query"
@@ -36,34 +37,31 @@ type mosHistogram struct {
 
 // mosMedian is mosP50 over q's range and the statement that ran (its first day's, when in days).
 func (s *Store) mosMedian(ctx context.Context, q query.Query) (*float64, string, []any, error) {
-	if q.To.Sub(q.From) <= day {
+	if !mosByDays(q) {
 		mos, _, _, _, sql, args, err := s.QualityPercentiles(ctx, q)
 		return mos, sql, args, err
 	}
 	days := dayRanges(q.From, q.To)
 	hs := make([]mosHistogram, len(days))
 	errs := make([]error, len(days))
-	sem := make(chan struct{}, mosDayParallel)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(mosDayParallel)
 	for i, r := range days {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
+		g.Go(func() error {
 			defer func() {
 				if p := recover(); p != nil {
 					errs[i] = fmt.Errorf("MOS histogram of %s: panic: %v", r[0].Format(time.DateOnly), p)
 				}
-				<-sem
-				wg.Done()
 			}()
 			dq := q
 			dq.From, dq.To = r[0], r[1]
 			hs[i], errs[i] = shareJSON(ctx, s, "mosHistogram", dq, func(ctx context.Context) (mosHistogram, error) {
 				return s.mosHistogramSQL(ctx, dq)
 			})
-		}()
+			return nil // every day runs; errs holds each one's outcome
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, "", nil, err
 	}
@@ -77,6 +75,9 @@ func (s *Store) mosMedian(ctx context.Context, q query.Query) (*float64, string,
 	}
 	return medianOfBins(bins), hs[0].Executed, nil, nil
 }
+
+// mosByDays: mosP50 over q's range comes from day histograms, not the exact statement.
+func mosByDays(q query.Query) bool { return q.To.Sub(q.From) > day }
 
 // medianOfBins is percentile_cont(0.5) over samples counted per bin of mosBinWidth (bin k holds
 // [k·w, (k+1)·w)), each taken at its bin's middle; nil without samples.

@@ -117,7 +117,7 @@ func IsQualityMetric(metric string) bool {
 func init() { register(query.TypeTimeseries, runTimeseries) }
 
 func runTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
-	if _, ok := qualityTsMetrics[q.Metric]; ok {
+	if IsQualityMetric(q.Metric) {
 		return runQualityTimeseries(ctx, s, q)
 	}
 	b := &sqlb{}
