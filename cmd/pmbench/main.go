@@ -53,6 +53,7 @@ type config struct {
 	explain          int
 	explainOut       string
 	explainOnly      map[string]bool
+	skip             map[string]bool
 	cpuprofile       string
 	label            string
 }
@@ -87,6 +88,8 @@ func run() error {
 	flag.StringVar(&c.explainOut, "explain-out", "", "file of the EXPLAIN output (default: -out with .explain.txt)")
 	var explainOnly string
 	flag.StringVar(&explainOnly, "explain-queries", "", "comma-separated queries (as named in the report, e.g. breakdown/browser) to which -explain is limited")
+	var skip string
+	flag.StringVar(&skip, "skip", "", "comma-separated queries (as named in the report, e.g. quality,overview/mosP50) left out of every run")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the benchmark process")
 	flag.StringVar(&c.label, "label", "", "dataset label of the report (default: the database name)")
 	flag.Parse()
@@ -113,6 +116,12 @@ func run() error {
 	for _, s := range strings.Split(explainOnly, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			c.explainOnly[s] = true
+		}
+	}
+	c.skip = map[string]bool{}
+	for _, s := range strings.Split(skip, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			c.skip[s] = true
 		}
 	}
 	if c.runs < 1 || c.warmRuns < 1 {
@@ -284,6 +293,11 @@ func (b *bench) run() error {
 		if err != nil {
 			return err
 		}
+		for _, q := range d.Distinct {
+			if b.c.skip[q.Name] {
+				slow[q.Key] = true
+			}
+		}
 		for _, q := range qs {
 			if q.slow {
 				slow[q.q.Key] = true
@@ -349,6 +363,10 @@ type queryResult struct {
 func (b *bench) perQuery(d *dashboard, conf string) ([]*queryResult, error) {
 	var out []*queryResult
 	for _, q := range d.Distinct {
+		if b.c.skip[q.Name] {
+			logf("%s/%s: skipped (-skip)", d.Name, q.Name)
+			continue
+		}
 		r := &queryResult{dash: d.Name, q: q}
 		out = append(out, r)
 		plain := plainFor(q)

@@ -158,9 +158,15 @@ func directGroup(groupBy string, kind entityKind, alias string) (grp, grp2 strin
 // filters applied: "the issues of these conferences", so that a count links to exactly the conferences
 // list); otherwise the issues are those created in the range (time series), and the conference filters
 // (scope, duration, search, status) are applied here. The result starts with ",\n".
-func (b *sqlb) issueCTEs(q query.Query, s Scope, inConf bool) string {
+//
+// only narrows iss to these issue codes for a statement that reads no other (gumErrors): the code
+// test then runs on the issue scan, before the joins (≈ 1 s less at seed30 scale, 10k of 147k issues).
+func (b *sqlb) issueCTEs(q query.Query, s Scope, inConf bool, only ...string) string {
 	f := q.Filters
 	preds := append([]string{b.participantPred("s.participant_id", f), b.issueCodePred("i", f)}, b.sessionDimPreds("s", f)...)
+	if len(only) > 0 {
+		preds = append(preds, "i.code = ANY("+b.p(only)+"::text[])")
+	}
 	join := ""
 	if inConf {
 		// The first join lets the planner start from the sessions of the conferences; joins rather

@@ -38,7 +38,7 @@ gum AS (SELECT count(DISTINCT i.session_id) AS n FROM app_issue i JOIN sess gs O
         WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access'))
 SELECT
   (SELECT count(*) FROM conf),
-  (SELECT count(DISTINCT p.id) FROM sess JOIN participant p ON p.id = sess.participant_id AND p.is_active AND NOT p.is_sfu),
+  (SELECT count(*) FROM (SELECT DISTINCT participant_id FROM sess) sp JOIN participant p ON p.id = sp.participant_id AND p.is_active AND NOT p.is_sfu),
   (SELECT count(*) FROM sess),
   (SELECT count(*) FROM conn),
   (SELECT COALESCE(sum(duration), 0) / 60.0 FROM sess)::float8,
