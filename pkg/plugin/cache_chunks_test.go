@@ -99,3 +99,51 @@ func runResponse(t *testing.T, d *Datasource, q backend.DataQuery) backend.DataR
 	}
 	return resp.Responses[q.RefID]
 }
+
+// TestQualityPanelsShareOneStatement: the quality panel and the four quality time series of a
+// dashboard (same filters, range and step) read their samples from one statement per day, not one
+// per panel and day, and each answers what it answers alone (a store without sharing).
+func TestQualityPanelsShareOneStatement(t *testing.T) {
+	db := testdb.New(t)
+	if _, err := seed.GenerateURL(context.Background(), db.URL, seed.Profiles["tiny"]); err != nil {
+		t.Fatal(err)
+	}
+	from, to := seed.TinyEnd.Add(-3*24*time.Hour), seed.TinyEnd
+	clk := &fakeClock{}
+	clk.Set(to.Add(24 * time.Hour))
+	c := &countingDB{}
+	d := newDatasource(testSettings(t, db, uniqueUID(t), nil, map[string]any{"appIds": []string{}, "queryTimeoutSeconds": 120}),
+		nil, options{wrapDB: c.wrap, noPrewarm: true, now: clk.Now})
+	t.Cleanup(d.Dispose)
+	bodies := []string{`{"queryType":"quality"}`, `{"queryType":"timeseries","metric":"mosP50"}`,
+		`{"queryType":"timeseries","metric":"lossP95Pct"}`, `{"queryType":"timeseries","metric":"rttP95Ms"}`,
+		`{"queryType":"timeseries","metric":"jitterP95Ms"}`}
+	var qs []backend.DataQuery
+	want := map[string]map[string][]float64{}
+	for i, body := range bodies {
+		q := dq(string(rune('A'+i)), body, from, to, time.Hour)
+		qs = append(qs, q)
+		pq, err := query.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[q.RefID] = statusValues(t, direct(t, d, normalize(pq).q)) // its own statement, no sharing
+		if countNonNull(want[q.RefID]) == 0 {
+			t.Fatalf("%s: no quality value in the range", body)
+		}
+	}
+	resp, err := d.QueryData(context.Background(), reqOf(qs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.count() != 3 {
+		t.Errorf("five quality panels over three days sent %d statements, want 3 (one per day)", c.count())
+	}
+	for i, q := range qs {
+		r := resp.Responses[q.RefID]
+		if r.Error != nil {
+			t.Fatalf("%s: %v", bodies[i], r.Error)
+		}
+		sameValues(t, bodies[i], statusValues(t, r.Frames), want[q.RefID])
+	}
+}

@@ -295,6 +295,28 @@ FROM qs` + join + ` GROUP BY ` + groupBy + ` ORDER BY ` + groupBy
 	return out, sql, b.args, rows.Err()
 }
 
+// qualityShare is the result of the shared quality statement: the buckets and what ran.
+type qualityShare struct {
+	Buckets  []QualityBucket `json:"buckets"`
+	Executed string          `json:"executed"`
+}
+
+// qualityBucketsShared is QualityBuckets through a shared statement (Store.Share) named by its
+// step: the quality panel and the quality timeseries metrics without groupBy (mosP50, lossP95Pct,
+// rttP95Ms, jitterP95Ms) read the same buckets of the same samples, so for the same filters, range
+// (each day chunk of computeBuckets) and step a dashboard runs one statement for all of them
+// instead of one each. The samples are the expensive part: every summary of the range is read.
+func (s *Store) qualityBucketsShared(ctx context.Context, q query.Query, step time.Duration) ([]QualityBucket, string, error) {
+	shared := q
+	shared.QueryType, shared.Metric, shared.GroupBy, shared.Limit, shared.Offset = query.TypeQuality, "", "", 0, 0
+	name := fmt.Sprintf("qualityBuckets/%d", int64(step/time.Second))
+	r, err := shareJSON(ctx, s, name, shared, func(ctx context.Context) (qualityShare, error) {
+		bs, sql, args, err := s.QualityBuckets(ctx, shared, step)
+		return qualityShare{Buckets: bs, Executed: frames.Executed(sql, args)}, err
+	})
+	return r.Buckets, r.Executed, err
+}
+
 // QualityPercentiles is the one-number form for overview (mosP50) and for checks: the exact
 // percentiles over every inbound audio sample of the range (see the quality definitions above).
 // Values are nil when the range has no sample. Overview with metric mosP50 runs it (overview.go).
@@ -324,7 +346,7 @@ func QualityMetric(b QualityBucket, metric string) (v *float64, ok bool) {
 
 func runQuality(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	step := TimeseriesStep(q)
-	bs, sql, args, err := s.QualityBuckets(ctx, q, step)
+	bs, executed, err := s.qualityBucketsShared(ctx, q, step)
 	if err != nil {
 		return nil, err
 	}
@@ -363,7 +385,7 @@ func runQuality(ctx context.Context, s *Store, q query.Query) (data.Frames, erro
 		samples = append(samples, qb.Samples)
 	}
 	f := data.NewFrame("quality", data.NewField("time", nil, times))
-	frames.Meta(f, data.FrameTypeTimeSeriesWide, data.VisTypeGraph, sql, args)
+	frames.Meta(f, data.FrameTypeTimeSeriesWide, data.VisTypeGraph, executed, nil)
 	for i, c := range cols {
 		f.Fields = append(f.Fields, frames.Config(data.NewField(c.name, nil, vals[i]), c.display, c.unit))
 	}

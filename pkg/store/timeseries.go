@@ -186,11 +186,22 @@ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 // range around it, so the plugin's per-bucket cache may compose a range from cached buckets; a
 // percentile over a longer range is not the combination of its buckets' percentiles (for one
 // number over the range, overview with metric mosP50 runs QualityPercentiles over the whole range).
-// Cost: as the quality query type (it reads every summary of the range once).
+// Cost: as the quality query type (it reads every summary of the range once); without groupBy it
+// shares that query's statement (qualityBucketsShared), so a dashboard with both runs it once.
 func runQualityTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	qm := qualityTsMetrics[q.Metric]
 	step := TimeseriesStep(q)
-	bs, sql, args, err := s.QualityBucketsByGroup(ctx, q, step)
+	var bs []QualityBucket
+	var executed string
+	var err error
+	if q.GroupBy == "" {
+		bs, executed, err = s.qualityBucketsShared(ctx, q, step)
+	} else {
+		var sql string
+		var args []any
+		bs, sql, args, err = s.QualityBucketsByGroup(ctx, q, step)
+		executed = frames.Executed(sql, args)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +214,7 @@ func runQualityTimeseries(ctx context.Context, s *Store, q query.Query) (data.Fr
 		v, _ := QualityMetric(qb, q.Metric)
 		series[k][qb.Time.Unix()] = v
 	}
-	f := seriesFrame(q, step, series, frames.Executed(sql, args), qm.display, qm.unit, false)
+	f := seriesFrame(q, step, series, executed, qm.display, qm.unit, false)
 	frames.Notice(f, data.NoticeSeverityInfo, fmt.Sprintf("Exact percentile (percentile_cont) per %s bucket over the inbound audio samples of the bucket (summary.data for ended conferences, raw stats rows for the others)", step))
 	return data.Frames{f}, nil
 }

@@ -241,7 +241,15 @@ def stat(title, target, field_names, description="", thresholds=None, decimals=N
     return p
 
 
-def timeseries(title, targets, description="", bars=False, stacked=False, unit=None, interval=None, legend="list"):
+# Fleet quality panels draw the same number of points whatever their width, so that Grafana sends them
+# the same interval: the plugin then computes their buckets once for all of them (one statement per
+# day for the quality panel and the four quality metrics) and they share cached buckets across
+# dashboards. 720 points: 1 h buckets over 30 days.
+QUALITY_POINTS = 720
+
+
+def timeseries(title, targets, description="", bars=False, stacked=False, unit=None, interval=None, legend="list",
+               max_data_points=None):
     p = base_panel("timeseries", title, targets, description)
     custom = {
         "drawStyle": "bars" if bars else "line",
@@ -264,6 +272,8 @@ def timeseries(title, targets, description="", bars=False, stacked=False, unit=N
     }
     if interval:
         p["interval"] = interval
+    if max_data_points:
+        p["maxDataPoints"] = max_data_points
     return p
 
 
@@ -511,7 +521,8 @@ def overview():
     L.add(bargauge("Session funnel", summary_target("funnel"), ["sessions", "Sessions"],
                    "Sessions through each step: started, media access, connection attempted, connected, media flowing, stable"), 12, 9, 11)
     L.add(timeseries("Call quality over time", [summary_target("quality")],
-                     "Fleet p50/p95 of MOS, loss, RTT and jitter, and the share of poor sessions (thresholds from the data source settings). See the Quality dashboard."),
+                     "Fleet p50/p95 of MOS, loss, RTT and jitter, and the share of poor sessions (thresholds from the data source settings). See the Quality dashboard.",
+                     max_data_points=QUALITY_POINTS),
           12, 9, 12)
 
     L.add(table("getUserMedia errors", [summary_target("gumErrors")], "Media access errors by source and name, with the first message seen",
@@ -688,15 +699,17 @@ def quality():
                [{"color": "green", "value": None}, {"color": "orange", "value": 2000}, {"color": "red", "value": 3000}]), 6, 4)
     L.add(stat("Relayed connections", ov(), ["relayedPct", "Relayed connections"]), 6, 4)
     L.add(timeseries("Fleet quality", [summary_target("quality")],
-                     "Per bucket p50/p95 of MOS, loss, RTT, jitter and the share of sessions breaching a quality threshold", legend="table"), 24, 10)
+                     "Per bucket p50/p95 of MOS, loss, RTT, jitter and the share of sessions breaching a quality threshold", legend="table",
+                     max_data_points=QUALITY_POINTS), 24, 10)
     for title, metric, unit, desc in [
         ("MOS p50", "mosP50", "none", "Median audio eMOS per bucket"),
         ("Packet loss p95", "lossP95Pct", "percent", "95th percentile packet loss per bucket"),
         ("RTT p95", "rttP95Ms", "ms", "95th percentile round-trip time per bucket"),
         ("Jitter p95", "jitterP95Ms", "ms", "95th percentile jitter per bucket"),
     ]:
-        L.add(timeseries(title, [summary_target("timeseries", metric=metric)], desc, unit=unit), 12, 8)
-    L.add(timeseries("MOS p50 by browser", [summary_target("timeseries", metric="mosP50", groupBy="browser")], "", legend="table"), 12, 8)
+        L.add(timeseries(title, [summary_target("timeseries", metric=metric)], desc, unit=unit, max_data_points=QUALITY_POINTS), 12, 8)
+    L.add(timeseries("MOS p50 by browser", [summary_target("timeseries", metric="mosP50", groupBy="browser")], "", legend="table",
+                     max_data_points=QUALITY_POINTS), 12, 8)
     L.add(timeseries("Setup time p95 by connection type", [summary_target("timeseries", metric="setupP95Ms", groupBy="connectionType")],
                      "", unit="ms", legend="table"), 12, 8)
     return dashboard("quality", L.panels, filter_vars(), "Call quality across the fleet: MOS, loss, RTT, jitter, setup time.")
