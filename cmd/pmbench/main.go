@@ -54,6 +54,7 @@ type config struct {
 	explainOut       string
 	explainOnly      map[string]bool
 	skip             map[string]bool
+	onlyLoad         bool
 	cpuprofile       string
 	label            string
 }
@@ -88,6 +89,7 @@ func run() error {
 	flag.StringVar(&c.explainOut, "explain-out", "", "file of the EXPLAIN output (default: -out with .explain.txt)")
 	var explainOnly string
 	flag.StringVar(&explainOnly, "explain-queries", "", "comma-separated queries (as named in the report, e.g. breakdown/browser) to which -explain is limited")
+	flag.BoolVar(&c.onlyLoad, "only-load", false, "run only the load runs (-concurrency): no per-query or per-dashboard runs, no plain SQL")
 	var skip string
 	flag.StringVar(&skip, "skip", "", "comma-separated queries (as named in the report, e.g. quality,overview/mosP50) left out of every run")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the benchmark process")
@@ -289,6 +291,12 @@ func (b *bench) run() error {
 	}
 	slow := map[string]bool{}
 	for _, d := range dashes {
+		if b.c.onlyLoad {
+			for _, q := range d.Distinct {
+				slow[q.Key] = b.c.skip[q.Name]
+			}
+			continue
+		}
 		qs, err := b.perQuery(d, conf)
 		if err != nil {
 			return err
@@ -306,6 +314,9 @@ func (b *bench) run() error {
 		b.rep.queries = append(b.rep.queries, qs...)
 	}
 	for _, d := range dashes {
+		if b.c.onlyLoad {
+			break
+		}
 		dr, err := b.perDashboard(d, conf, slow)
 		if err != nil {
 			return err
