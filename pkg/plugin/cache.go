@@ -245,17 +245,21 @@ func (d *Datasource) computeBuckets(ctx context.Context, st *store.Store, p plan
 	if lo < 0 {
 		return mergeFrames(pieces, 0, zeroFillFor(p.q)), nil
 	}
-	// Chunks of per buckets over [lo, hi]; without a chunk span, the whole of it in one statement.
-	per := hi - lo + 1
-	if span := chunkSpan(p.q); span > 0 {
-		per = max(1, int(span/step))
-	}
+	// Chunks over [lo, hi]: with a chunk span, the buckets of one UTC day each (the days the
+	// overview's mosP50 reads, so that both share the day's statement); else all of it at once.
+	span := chunkSpan(p.q)
 	var chunks [][2]int
-	for i := lo; i <= hi; i += per {
-		j := min(i+per-1, hi)
+	for i := lo; i <= hi; {
+		j := hi
+		if span > 0 {
+			end := starts[i].Truncate(span).Add(span)
+			for j = i; j < hi && starts[j+1].Before(end); j++ {
+			}
+		}
 		if slices.ContainsFunc(pieces[i:j+1], func(pc data.Frames) bool { return pc == nil }) {
 			chunks = append(chunks, [2]int{i, j})
 		}
+		i = j + 1
 	}
 	fresh := make([]data.Frames, len(chunks))
 	errs := make([]error, len(chunks))

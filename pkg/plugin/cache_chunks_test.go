@@ -100,15 +100,18 @@ func runResponse(t *testing.T, d *Datasource, q backend.DataQuery) backend.DataR
 	return resp.Responses[q.RefID]
 }
 
-// TestQualityPanelsShareOneStatement: the quality panel and the four quality time series of a
-// dashboard (same filters, range and step) read their samples from one statement per day, not one
-// per panel and day, and each answers what it answers alone (a store without sharing).
+// TestQualityPanelsShareOneStatement: the quality panel, the four quality time series and the
+// overview's mosP50 of a dashboard (same filters, range and interval) read their samples from one
+// statement per day, not one per panel and day, and each answers what it answers alone (a store
+// without sharing).
 func TestQualityPanelsShareOneStatement(t *testing.T) {
 	db := testdb.New(t)
 	if _, err := seed.GenerateURL(context.Background(), db.URL, seed.Profiles["tiny"]); err != nil {
 		t.Fatal(err)
 	}
-	from, to := seed.TinyEnd.Add(-3*24*time.Hour), seed.TinyEnd
+	// The range starts at 06:00: the first day's chunk is [06:00, 24:00), the others whole UTC days,
+	// the same pieces the overview's mosP50 cuts its range into.
+	from, to := seed.TinyEnd.Add(-3*24*time.Hour+6*time.Hour), seed.TinyEnd
 	clk := &fakeClock{}
 	clk.Set(to.Add(24 * time.Hour))
 	c := &countingDB{}
@@ -117,7 +120,7 @@ func TestQualityPanelsShareOneStatement(t *testing.T) {
 	t.Cleanup(d.Dispose)
 	bodies := []string{`{"queryType":"quality"}`, `{"queryType":"timeseries","metric":"mosP50"}`,
 		`{"queryType":"timeseries","metric":"lossP95Pct"}`, `{"queryType":"timeseries","metric":"rttP95Ms"}`,
-		`{"queryType":"timeseries","metric":"jitterP95Ms"}`}
+		`{"queryType":"timeseries","metric":"jitterP95Ms"}`, `{"queryType":"overview","metric":"mosP50"}`}
 	var qs []backend.DataQuery
 	want := map[string]map[string][]float64{}
 	for i, body := range bodies {
@@ -137,7 +140,12 @@ func TestQualityPanelsShareOneStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.count() != 3 {
-		t.Errorf("five quality panels over three days sent %d statements, want 3 (one per day)", c.count())
+		t.Errorf("six quality panels over three days sent %d statements, want 3 (one per day)", c.count())
+	}
+	for _, call := range c.calls {
+		if end := slices.MaxFunc(call.timeArgs(), time.Time.Compare); !end.Equal(end.Truncate(24 * time.Hour)) {
+			t.Errorf("a day statement ends at %v, not at a UTC midnight", end)
+		}
 	}
 	for i, q := range qs {
 		r := resp.Responses[q.RefID]

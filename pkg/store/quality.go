@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/peermetrics/grafana-datasource/pkg/frames"
 	"github.com/peermetrics/grafana-datasource/pkg/query"
@@ -245,10 +247,32 @@ func (s *Store) QualityBucketsByGroup(ctx context.Context, q query.Query, step t
 func (s *Store) qualityBuckets(ctx context.Context, q query.Query, step time.Duration, grouped bool) ([]QualityBucket, string, []any, error) {
 	b := &sqlb{}
 	with := b.qualitySamplesSQL(q, s.scope)
-	grp, join := "''::text, ''::text", ""
 	if grouped {
 		with += b.groupCTEs(q, kindConn, "conn", "g")
-		grp, join = "COALESCE(g.grp, 'none'), COALESCE(g.grp2, '')", " LEFT JOIN g ON g.key::text = qs.cid"
+	}
+	sql := with + "\n" + s.qualityAggSQL(b, q, step, grouped)
+	rows, err := s.db.Query(ctx, sql, b.args...)
+	if err != nil {
+		return nil, sql, b.args, err
+	}
+	defer rows.Close()
+	var out []QualityBucket
+	for rows.Next() {
+		qb, err := scanQualityBucket(rows, grouped, nil)
+		if err != nil {
+			return nil, sql, b.args, err
+		}
+		out = append(out, qb)
+	}
+	return out, sql, b.args, rows.Err()
+}
+
+// qualityAggSQL is the per-bucket aggregate over qs: one row per bucket (or per bucket and group,
+// reading the groups g), in time order.
+func (s *Store) qualityAggSQL(b *sqlb, q query.Query, step time.Duration, grouped bool) string {
+	grp, join, groupBy := "", "", "1"
+	if grouped {
+		grp, join, groupBy = ", COALESCE(g.grp, 'none'), COALESCE(g.grp2, '')", " LEFT JOIN g ON g.key::text = qs.cid", "1, 2, 3"
 	}
 	var bucket string
 	if step > 0 {
@@ -259,62 +283,88 @@ func (s *Store) qualityBuckets(ctx context.Context, q query.Query, step time.Dur
 	th := s.thresholds
 	poor := "(qs.loss > " + b.p(th.LossPct) + "::float8 OR qs.rtt > " + b.p(th.RTTMs) + "::float8 OR qs.jit > " +
 		b.p(th.JitterMs) + "::float8 OR qs.mos < " + b.p(th.MOS) + "::float8)"
-	sel, groupBy := "", "1"
-	if grouped {
-		sel, groupBy = ", "+grp, "1, 2, 3"
-	}
-	sql := with + `
-SELECT ` + bucket + ` AS bucket` + sel + `,
+	return `SELECT ` + bucket + ` AS bucket` + grp + `,
   percentile_cont(0.5) WITHIN GROUP (ORDER BY qs.mos), percentile_cont(0.05) WITHIN GROUP (ORDER BY qs.mos),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY qs.loss), percentile_cont(0.95) WITHIN GROUP (ORDER BY qs.loss),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY qs.rtt), percentile_cont(0.95) WITHIN GROUP (ORDER BY qs.rtt),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY qs.jit), percentile_cont(0.95) WITHIN GROUP (ORDER BY qs.jit),
   count(*), count(DISTINCT qs.session_id), count(DISTINCT qs.session_id) FILTER (WHERE ` + poor + `)
 FROM qs` + join + ` GROUP BY ` + groupBy + ` ORDER BY ` + groupBy
-	rows, err := s.db.Query(ctx, sql, b.args...)
-	if err != nil {
-		return nil, sql, b.args, err
-	}
-	defer rows.Close()
-	var out []QualityBucket
-	for rows.Next() {
-		var qb QualityBucket
-		dst := []any{&qb.Time}
-		if grouped {
-			dst = append(dst, &qb.Group, &qb.Group2)
-		}
-		dst = append(dst, &qb.MOSP50, &qb.MOSP5, &qb.LossP50, &qb.LossP95, &qb.RTTP50, &qb.RTTP95,
-			&qb.JitterP50, &qb.JitterP95, &qb.Samples, &qb.Sessions, &qb.PoorSessions)
-		if err := rows.Scan(dst...); err != nil {
-			return nil, sql, b.args, err
-		}
-		qb.Time = qb.Time.UTC()
-		qb.PoorSessionsPct = pct(qb.PoorSessions, qb.Sessions)
-		out = append(out, qb)
-	}
-	return out, sql, b.args, rows.Err()
 }
 
-// qualityShare is the result of the shared quality statement: the buckets and what ran.
+// scanQualityBucket reads one row of qualityAggSQL, after the columns in before.
+func scanQualityBucket(rows pgx.Rows, grouped bool, before []any) (QualityBucket, error) {
+	var qb QualityBucket
+	dst := append(before, &qb.Time)
+	if grouped {
+		dst = append(dst, &qb.Group, &qb.Group2)
+	}
+	dst = append(dst, &qb.MOSP50, &qb.MOSP5, &qb.LossP50, &qb.LossP95, &qb.RTTP50, &qb.RTTP95,
+		&qb.JitterP50, &qb.JitterP95, &qb.Samples, &qb.Sessions, &qb.PoorSessions)
+	if err := rows.Scan(dst...); err != nil {
+		return qb, err
+	}
+	qb.Time = qb.Time.UTC()
+	qb.PoorSessionsPct = pct(qb.PoorSessions, qb.Sessions)
+	return qb, nil
+}
+
+// qualityShare is the result of the shared quality statement: the buckets, the MOS histogram of
+// the whole range (mosMedian's bins) and what ran.
 type qualityShare struct {
 	Buckets  []QualityBucket `json:"buckets"`
+	MOSBins  map[int]int64   `json:"mosBins"`
 	Executed string          `json:"executed"`
 }
 
-// qualityBucketsShared is QualityBuckets through a shared statement (Store.Share) named by its
-// step: the quality panel and the quality timeseries metrics without groupBy (mosP50, lossP95Pct,
-// rttP95Ms, jitterP95Ms) read the same buckets of the same samples, so for the same filters, range
-// (each day chunk of computeBuckets) and step a dashboard runs one statement for all of them
-// instead of one each. The samples are the expensive part: every summary of the range is read.
-func (s *Store) qualityBucketsShared(ctx context.Context, q query.Query, step time.Duration) ([]QualityBucket, string, error) {
+// qualityBucketsShared is the buckets of QualityBuckets and the MOS histogram of the range from
+// one shared statement (Store.Share) named by the step. The quality panel, the quality timeseries
+// metrics without groupBy (mosP50, lossP95Pct, rttP95Ms, jitterP95Ms) and the overview's mosP50
+// beyond a day (its day histograms) read the same samples: for the same filters, range (a UTC day:
+// the chunks of computeBuckets, the days of mosMedian) and step, a dashboard runs one statement
+// for all of them instead of one each. The samples are the expensive part: every summary of the
+// range is read; the buckets and the histogram on top of them are cheap.
+func (s *Store) qualityBucketsShared(ctx context.Context, q query.Query, step time.Duration) (qualityShare, error) {
 	shared := q
 	shared.QueryType, shared.Metric, shared.GroupBy, shared.Limit, shared.Offset = query.TypeQuality, "", "", 0, 0
 	name := fmt.Sprintf("qualityBuckets/%d", int64(step/time.Second))
-	r, err := shareJSON(ctx, s, name, shared, func(ctx context.Context) (qualityShare, error) {
-		bs, sql, args, err := s.QualityBuckets(ctx, shared, step)
-		return qualityShare{Buckets: bs, Executed: frames.Executed(sql, args)}, err
+	return shareJSON(ctx, s, name, shared, func(ctx context.Context) (qualityShare, error) {
+		return s.qualityShareSQL(ctx, shared, step)
 	})
-	return r.Buckets, r.Executed, err
+}
+
+func (s *Store) qualityShareSQL(ctx context.Context, q query.Query, step time.Duration) (qualityShare, error) {
+	b := &sqlb{}
+	sql := b.qualitySamplesSQL(q, s.scope) + `,
+qb AS (` + s.qualityAggSQL(b, q, step, false) + `),
+qh AS (SELECT floor(qs.mos * ` + fmt.Sprint(mosBinsPerUnit) + `)::int AS bin, count(*) AS n FROM qs WHERE qs.mos IS NOT NULL GROUP BY 1)
+SELECT NULL::int AS bin, NULL::bigint AS n, qb.* FROM qb
+UNION ALL
+SELECT qh.bin, qh.n, TIMESTAMPTZ '1970-01-01 00:00:00+00', NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::float8,
+  NULL::float8, NULL::float8, NULL::float8, 0::bigint, 0::bigint, 0::bigint FROM qh`
+	rows, err := s.db.Query(ctx, sql, b.args...)
+	if err != nil {
+		return qualityShare{}, err
+	}
+	defer rows.Close()
+	r := qualityShare{MOSBins: map[int]int64{}, Executed: frames.Executed(sql, b.args)}
+	for rows.Next() {
+		var bin, n *int64
+		qb, err := scanQualityBucket(rows, false, []any{&bin, &n})
+		if err != nil {
+			return qualityShare{}, err
+		}
+		if bin != nil {
+			r.MOSBins[int(*bin)] = *n
+			continue
+		}
+		r.Buckets = append(r.Buckets, qb)
+	}
+	if err := rows.Err(); err != nil {
+		return qualityShare{}, err
+	}
+	slices.SortFunc(r.Buckets, func(a, b QualityBucket) int { return a.Time.Compare(b.Time) })
+	return r, nil
 }
 
 // QualityPercentiles is the one-number form for overview (mosP50) and for checks: the exact
@@ -346,10 +396,11 @@ func QualityMetric(b QualityBucket, metric string) (v *float64, ok bool) {
 
 func runQuality(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	step := TimeseriesStep(q)
-	bs, executed, err := s.qualityBucketsShared(ctx, q, step)
+	sh, err := s.qualityBucketsShared(ctx, q, step)
 	if err != nil {
 		return nil, err
 	}
+	bs, executed := sh.Buckets, sh.Executed
 	byTime := map[int64]QualityBucket{}
 	for _, qb := range bs {
 		byTime[qb.Time.Unix()] = qb

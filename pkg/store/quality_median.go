@@ -9,14 +9,14 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/peermetrics/grafana-datasource/pkg/frames"
 	"github.com/peermetrics/grafana-datasource/pkg/query"
 )
 
 // The overview's mosP50 over more than a day is the median of per-day MOS histograms. Why: one
 // exact percentile_cont over 30 days reads every summary of the range in one statement (150 s at
 // 3,000 calls a day, past any statement timeout), and exact medians do not merge. A histogram per
-// UTC day (bins of 0.001 MOS, ≤ 4,001 bins) is one statement of ~5 s at that scale, is shared and
+// UTC day (bins of 0.001 MOS, ≤ 4,001 bins) is counted by the day's shared quality statement
+// (qualityBucketsShared, ~5 s at that scale, which a quality panel of the same step reads too), is
 // cached like a query result (a finished day never changes, so a 30-day load recomputes only its
 // partial first and last days), and merges by adding counts. The median is read off the merged
 // bins the way percentile_cont reads sorted values (interpolated at rank (N−1)/2), with each sample
@@ -30,19 +30,17 @@ const (
 	mosDayParallel = 2
 )
 
-type mosHistogram struct {
-	Bins     map[int]int64 `json:"bins"` // floor(MOS·1000) → samples
-	Executed string        `json:"executed"`
-}
-
 // mosMedian is mosP50 over q's range and the statement that ran (its first day's, when in days).
 func (s *Store) mosMedian(ctx context.Context, q query.Query) (*float64, string, []any, error) {
 	if !mosByDays(q) {
 		mos, _, _, _, sql, args, err := s.QualityPercentiles(ctx, q)
 		return mos, sql, args, err
 	}
+	// The day histograms come with the day's quality buckets (qualityBucketsShared), on the step a
+	// quality panel with the same interval uses: a dashboard showing both reads each day once.
+	step := TimeseriesStep(q)
 	days := dayRanges(q.From, q.To)
-	hs := make([]mosHistogram, len(days))
+	hs := make([]qualityShare, len(days))
 	errs := make([]error, len(days))
 	var g errgroup.Group
 	g.SetLimit(mosDayParallel)
@@ -55,9 +53,7 @@ func (s *Store) mosMedian(ctx context.Context, q query.Query) (*float64, string,
 			}()
 			dq := q
 			dq.From, dq.To = r[0], r[1]
-			hs[i], errs[i] = shareJSON(ctx, s, "mosHistogram", dq, func(ctx context.Context) (mosHistogram, error) {
-				return s.mosHistogramSQL(ctx, dq)
-			})
+			hs[i], errs[i] = s.qualityBucketsShared(ctx, dq, step)
 			return nil // every day runs; errs holds each one's outcome
 		})
 	}
@@ -67,7 +63,7 @@ func (s *Store) mosMedian(ctx context.Context, q query.Query) (*float64, string,
 	}
 	bins := make([]int64, 5*mosBinsPerUnit+1)
 	for _, h := range hs {
-		for k, n := range h.Bins {
+		for k, n := range h.MOSBins {
 			if k >= 0 && k < len(bins) {
 				bins[k] += n
 			}
@@ -120,27 +116,4 @@ func dayRanges(from, to time.Time) [][2]time.Time {
 		t = next
 	}
 	return out
-}
-
-// mosHistogramSQL counts the range's inbound audio samples with a MOS per bin (quality.go's
-// samples, the ones QualityPercentiles reads).
-func (s *Store) mosHistogramSQL(ctx context.Context, q query.Query) (mosHistogram, error) {
-	b := &sqlb{}
-	sql := b.qualitySamplesSQL(q, s.scope) + `
-SELECT floor(qs.mos * ` + fmt.Sprint(mosBinsPerUnit) + `)::int AS bin, count(*) FROM qs WHERE qs.mos IS NOT NULL GROUP BY 1`
-	rows, err := s.db.Query(ctx, sql, b.args...)
-	if err != nil {
-		return mosHistogram{}, err
-	}
-	defer rows.Close()
-	h := mosHistogram{Bins: map[int]int64{}, Executed: frames.Executed(sql, b.args)}
-	for rows.Next() {
-		var k int
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return mosHistogram{}, err
-		}
-		h.Bins[k] = n
-	}
-	return h, rows.Err()
 }

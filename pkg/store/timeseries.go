@@ -195,7 +195,9 @@ func runQualityTimeseries(ctx context.Context, s *Store, q query.Query) (data.Fr
 	var executed string
 	var err error
 	if q.GroupBy == "" {
-		bs, executed, err = s.qualityBucketsShared(ctx, q, step)
+		var sh qualityShare
+		sh, err = s.qualityBucketsShared(ctx, q, step)
+		bs, executed = sh.Buckets, sh.Executed
 	} else {
 		var sql string
 		var args []any

@@ -218,8 +218,10 @@ def name_regex(*names):
     return "/^(" + "|".join(n.replace("(", r"\(").replace(")", r"\)") for n in names) + ")$/"
 
 
-def stat(title, target, field_names, description="", thresholds=None, decimals=None):
+def stat(title, target, field_names, description="", thresholds=None, decimals=None, max_data_points=None):
     p = base_panel("stat", title, [target], description)
+    if max_data_points:
+        p["maxDataPoints"] = max_data_points
     p["options"] = {
         "reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": name_regex(*field_names)},
         "orientation": "auto",
@@ -241,10 +243,10 @@ def stat(title, target, field_names, description="", thresholds=None, decimals=N
     return p
 
 
-# Fleet quality panels draw the same number of points whatever their width, so that Grafana sends them
-# the same interval: the plugin then computes their buckets once for all of them (one statement per
-# day for the quality panel and the four quality metrics) and they share cached buckets across
-# dashboards. 720 points: 1 h buckets over 30 days.
+# Fleet quality panels (and the MOS p50 stats) draw the same number of points whatever their width, so
+# that Grafana sends them the same interval: the plugin then reads their samples once for all of them
+# (one statement per day for the quality panel, the four quality metrics and MOS p50) and they share
+# cached buckets across dashboards. 720 points: 1 h buckets over 30 days.
 QUALITY_POINTS = 720
 
 
@@ -502,7 +504,8 @@ def overview():
         3, 4, 7)
     L.add(
         stat("MOS p50", summary_target("overview", metric="mosP50"), ["mosP50", "MOS p50"], "Median audio eMOS (1-5), computed apart: it reads every call summary of the range",
-             [{"color": "red", "value": None}, {"color": "orange", "value": 3}, {"color": "green", "value": 3.5}], decimals=2),
+             [{"color": "red", "value": None}, {"color": "orange", "value": 3}, {"color": "green", "value": 3.5}], decimals=2,
+             max_data_points=QUALITY_POINTS),
         3, 4, 8)
 
     cs = timeseries("Conference status per day", [summary_target("conferenceStatus")],
@@ -693,7 +696,8 @@ def quality():
     L = Layout()
     ov = lambda: summary_target("overview")  # noqa: E731
     L.add(stat("MOS p50", summary_target("overview", metric="mosP50"), ["mosP50", "MOS p50"], "Median audio eMOS",
-               [{"color": "red", "value": None}, {"color": "orange", "value": 3}, {"color": "green", "value": 3.5}], decimals=2), 6, 4)
+               [{"color": "red", "value": None}, {"color": "orange", "value": 3}, {"color": "green", "value": 3.5}], decimals=2,
+               max_data_points=QUALITY_POINTS), 6, 4)
     L.add(stat("Setup time p50", ov(), ["setupP50Ms", "Setup time p50"]), 6, 4)
     L.add(stat("Setup time p95", ov(), ["setupP95Ms", "Setup time p95"], "",
                [{"color": "green", "value": None}, {"color": "orange", "value": 2000}, {"color": "red", "value": 3000}]), 6, 4)
