@@ -200,7 +200,7 @@ func isDBError(err error) bool {
 // computeBuckets loads the completed buckets of a time series from the cache and runs the store only
 // on the range from the first to the last bucket that is missing or still changing, then merges both
 // by time. Completed buckets computed now are stored for the next load. Where the store's cost grows
-// with the range and not per statement (chunkSpan), that range runs as day-long chunks, two at a time,
+// with the range and not per statement (chunkSpan), that range runs as chunks of one UTC day, two at a time,
 // each stored as soon as it ends and skipped when all its buckets are cached: no chunk nears the
 // statement timeout, and a load (or a pre-warm cycle) cut short still leaves its finished days behind.
 func (d *Datasource) computeBuckets(ctx context.Context, st *store.Store, p plan, base []string) (data.Frames, error) {
