@@ -185,30 +185,27 @@ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 // without a sample. Every bucket's percentile is exact on its own samples and does not depend on the
 // range around it, so the plugin's per-bucket cache may compose a range from cached buckets; a
 // percentile over a longer range is not the combination of its buckets' percentiles (for one
-// number over the range, overview with metric mosP50 runs QualityPercentiles over the whole range).
+// number over the range: overview with metric mosP50, quality_median.go).
 // Cost: as the quality query type (it reads every summary of the range once); without groupBy it
 // shares that query's statement (qualityBucketsShared), so a dashboard with both runs it once.
 func runQualityTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	qm := qualityTsMetrics[q.Metric]
 	step := TimeseriesStep(q)
-	var bs []QualityBucket
-	var executed string
+	var sh qualityShare
 	var err error
 	if q.GroupBy == "" {
-		var sh qualityShare
 		sh, err = s.qualityBucketsShared(ctx, q, step)
-		bs, executed = sh.Buckets, sh.Executed
 	} else {
 		var sql string
 		var args []any
-		bs, sql, args, err = s.QualityBucketsByGroup(ctx, q, step)
-		executed = frames.Executed(sql, args)
+		sh.Buckets, sql, args, err = s.QualityBucketsByGroup(ctx, q, step)
+		sh.Executed = frames.Executed(sql, args)
 	}
 	if err != nil {
 		return nil, err
 	}
 	series := map[seriesKey]map[int64]*float64{}
-	for _, qb := range bs {
+	for _, qb := range sh.Buckets {
 		k := seriesKey{qb.Group, qb.Group2}
 		if series[k] == nil {
 			series[k] = map[int64]*float64{}
@@ -216,7 +213,7 @@ func runQualityTimeseries(ctx context.Context, s *Store, q query.Query) (data.Fr
 		v, _ := QualityMetric(qb, q.Metric)
 		series[k][qb.Time.Unix()] = v
 	}
-	f := seriesFrame(q, step, series, executed, qm.display, qm.unit, false)
+	f := seriesFrame(q, step, series, sh.Executed, qm.display, qm.unit, false)
 	frames.Notice(f, data.NoticeSeverityInfo, fmt.Sprintf("Exact percentile (percentile_cont) per %s bucket over the inbound audio samples of the bucket (summary.data for ended conferences, raw stats rows for the others)", step))
 	return data.Frames{f}, nil
 }
