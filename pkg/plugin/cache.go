@@ -251,10 +251,8 @@ func (d *Datasource) computeBuckets(ctx context.Context, st *store.Store, p plan
 	var chunks [][2]int
 	for i := lo; i <= hi; {
 		j := hi
-		if span > 0 {
-			end := starts[i].Truncate(span).Add(span)
-			for j = i; j < hi && starts[j+1].Before(end); j++ {
-			}
+		if span > 0 { // the last bucket starting before the next UTC midnight
+			j = min(hi, i+int((starts[i].Truncate(span).Add(span).Sub(starts[i])-1)/step))
 		}
 		if slices.ContainsFunc(pieces[i:j+1], func(pc data.Frames) bool { return pc == nil }) {
 			chunks = append(chunks, [2]int{i, j})
