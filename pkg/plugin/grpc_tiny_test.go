@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 
 // expectedOverview computes the overview's numbers independently of the plugin: correlated
 // subqueries per conference for the status (the plugin aggregates issues in one hash join), and
-// setup times parsed and ranked in Go (the plugin uses percentile_cont in SQL).
+// setup times decoded with encoding/json and time.Parse (the plugin reads them with its own isoMicros).
 func expectedOverview(t *testing.T, conn *pgx.Conn, from, to time.Time, appID string) map[string]float64 {
 	t.Helper()
 	ctx := context.Background()

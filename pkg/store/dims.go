@@ -176,6 +176,15 @@ func setupMs(cn string) string {
  THEN extract(epoch FROM ((` + n + ` ->> 'end_time')::timestamptz - (` + n + ` ->> 'start_time')::timestamptz)) * 1000 END)`
 }
 
+// setupTimesText is what setupMs reads, unvalidated: the start and end time of a connection's first
+// negotiation as text (setup_start, setup_end), both NULL unless that negotiation connected.
+func setupTimesText(cn string) string {
+	n := cn + ".connection_info -> 'negotiations' -> 0"
+	ok := `jsonb_typeof(` + cn + `.connection_info -> 'negotiations') = 'array' AND ` + n + ` ->> 'status' = 'connected'`
+	return `CASE WHEN ` + ok + ` THEN ` + n + ` ->> 'start_time' END AS setup_start,
+  CASE WHEN ` + ok + ` THEN ` + n + ` ->> 'end_time' END AS setup_end`
+}
+
 func escapeLike(s string) string {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {

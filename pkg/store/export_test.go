@@ -2,3 +2,8 @@ package store
 
 // MedianOfBins exposes medianOfBins to the black-box tests.
 var MedianOfBins = medianOfBins
+
+// ISOMicros and ISOTS expose the Go timestamp reader and the SQL pattern it mirrors.
+var ISOMicros = isoMicros
+
+const ISOTS = isoTS

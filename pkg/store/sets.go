@@ -11,16 +11,17 @@ import (
 // saves a pass over every issue (≈ 160-180 ms at seed30 scale) for queries that never read it.
 // sessDims adds the sessions' dimensions (sessDimCols, for grouping by them), sessGeo their
 // coordinates (la0, lo0: numbers or NULL, not yet range-checked), setup the connections' setup time
-// (setup_ms). A set is materialized: carrying the JSON of 260k sessions instead spilled ~150 MB to
+// (setup_ms), setupText the two timestamps it is computed from as text (setup_start, setup_end; for
+// a reader that validates them itself, see isoMicros). A set is materialized: carrying the JSON of 260k sessions instead spilled ~150 MB to
 // disk per statement at seed30 scale, and the setup time costs two regular expressions per connection.
-type need struct{ conf, sess, conn, status, sessDims, sessGeo, setup bool }
+type need struct{ conf, sess, conn, status, sessDims, sessGeo, setup, setupText bool }
 
 // entityCTEs writes the filtered entity sets most statements start from, each on its own
 // created_at (SPEC §3):
 //
 //	conf(id, status, ongoing, duration, created_at)          conferences
 //	sess(id, conference_id, participant_id, duration, created_at, app_version, webrtc_sdk[, d_browser…d_sdk][, la0, lo0]) sessions
-//	conn(id, session_id, conference_id, type, state, detected_tcp, created_at[, setup_ms]) connections
+//	conn(id, session_id, conference_id, type, state, detected_tcp, created_at[, setup_ms][, setup_start, setup_end]) connections
 //
 // Filters apply where their dimension exists: session dimensions to a session itself, to a
 // conference through any of its sessions, to a connection through its session; conference columns
@@ -80,6 +81,9 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		cols := "cn.id, cn.session_id, cn.conference_id, cn.type, cn.state, (cn.connection_info -> 'detected_tcp') = 'true'::jsonb AS detected_tcp, cn.created_at"
 		if n.setup {
 			cols += ", " + setupMs("cn") + "::float8 AS setup_ms"
+		}
+		if n.setupText {
+			cols += ", " + setupTimesText("cn")
 		}
 		ctes = append(ctes, name("conn", len(f.Status) > 0)+` AS MATERIALIZED (SELECT `+cols+`
   FROM app_connection cn JOIN app_session s ON s.id = cn.session_id JOIN conference c ON c.id = cn.conference_id
