@@ -109,30 +109,40 @@ func (b *sqlb) confSessionPred(c string, f query.Filters) string {
 // classification at seed30 scale); a join keeps the CTE's row estimate and hashes. A list with
 // repeats (one id per session) keeps IN, since a join would multiply the conferences.
 func statusCTE(name, idsSQL string, unique bool) string {
-	from, issueJoin, where := "conference c", "", `
+	from, where := "conference c", "\n  WHERE c.id IN ("+idsSQL+")"
+	if unique {
+		from, where = "("+idsSQL+") ids(id) JOIN conference c ON c.id = ids.id", ""
+	}
+	return name + ` AS (
+  SELECT c.id, ` + statusCase("c") + ` AS status
+  FROM ` + from + `
+  LEFT JOIN ` + issueFlags(idsSQL, unique) + ` ci ON ci.conference_id = c.id` + where + "\n)"
+}
+
+// statusCase is a conference's status from its ongoing column and its issueFlags row ci.
+func statusCase(c string) string {
+	return `CASE WHEN ` + c + `.ongoing THEN 'ongoing' WHEN ci.has_error THEN 'error'
+                    WHEN ci.has_warning THEN 'warning' ELSE 'success' END`
+}
+
+// issueFlags aggregates the active issues of the conferences listed by idsSQL into one row per
+// conference (conference_id, has_error, has_warning); see statusCTE.
+func issueFlags(idsSQL string, unique bool) string {
+	issueJoin, where := "", `
     WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active)
       AND s.conference_id IN (`+idsSQL+`)`
 	if unique {
-		from = "(" + idsSQL + ") ids(id) JOIN conference c ON c.id = ids.id"
 		issueJoin = "\n    JOIN (" + idsSQL + ") iids(id) ON iids.id = s.conference_id"
 		where = "\n    WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active)"
 	}
-	sql := name + ` AS (
-  SELECT c.id, CASE WHEN c.ongoing THEN 'ongoing' WHEN ci.has_error THEN 'error'
-                    WHEN ci.has_warning THEN 'warning' ELSE 'success' END AS status
-  FROM ` + from + `
-  LEFT JOIN (
+	return `(
     SELECT COALESCE(i.conference_id, cn.conference_id, s.conference_id) AS conference_id,
            bool_or(i.type = 'e') AS has_error, bool_or(i.type = 'w') AS has_warning
     FROM app_issue i
     JOIN app_session s ON s.id = i.session_id AND s.is_active` + issueJoin + `
     LEFT JOIN app_connection cn ON cn.id = i.connection_id` + where + `
     GROUP BY 1
-  ) ci ON ci.conference_id = c.id`
-	if !unique {
-		sql += "\n  WHERE c.id IN (" + idsSQL + ")"
-	}
-	return sql + "\n)"
+  )`
 }
 
 // isoTS matches the ISO 8601 timestamps the SDK writes, so a malformed one is skipped instead of

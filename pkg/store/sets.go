@@ -105,6 +105,16 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		}
 	}
 	statusIn := ""
+	if confStatus && len(ids) == 1 {
+		// Only the conferences need a status: compute it on conf0's rows, which carry ongoing,
+		// instead of a cstat set joined back to conf0 (−20 % for conferenceStatus over 7 days).
+		conf := "SELECT conf0.*, " + statusCase("conf0") + " AS status FROM conf0\n  LEFT JOIN " +
+			issueFlags("SELECT id FROM conf0", true) + " ci ON ci.conference_id = conf0.id"
+		if len(f.Status) > 0 {
+			conf = "SELECT * FROM (" + conf + ") cs WHERE status = ANY(" + b.p(f.Status) + "::text[])"
+		}
+		return "WITH " + strings.Join(append(ctes, "conf AS ("+conf+")"), ",\n")
+	}
 	if len(ids) > 0 {
 		ctes = append(ctes, statusCTE("cstat", strings.Join(ids, " UNION "), true))
 		if len(f.Status) > 0 {
