@@ -3,6 +3,7 @@ package store
 import (
 	"math"
 	"strconv"
+	"time"
 )
 
 // isoMicros reads a timestamp exactly as a statement would with isoTS and a timestamptz cast in a
@@ -22,8 +23,12 @@ func isoMicros(s string) (int64, bool) {
 	hour, ok4 := digits(s[11:13])
 	minute, ok5 := digits(s[14:16])
 	sec, ok6 := digits(s[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || year == 0 || month < 1 || month > 12 || day < 1 ||
-		day > daysIn(year, month) || hour > 23 || minute > 59 || sec > 59 {
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || year == 0 || month < 1 || month > 12 || hour > 23 || minute > 59 || sec > 59 {
+		return 0, false
+	}
+	// time.Date normalizes a day the month does not have (30 February) into the next month.
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day {
 		return 0, false
 	}
 	rest := s[19:]
@@ -73,8 +78,7 @@ func isoMicros(s string) (int64, bool) {
 	default:
 		return 0, false
 	}
-	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec) - offsetSec
-	return secs*1_000_000 + fracMicros, true
+	return (t.Unix()-offsetSec)*1_000_000 + fracMicros, true
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -89,34 +93,4 @@ func digits(s string) (int, bool) {
 		n = n*10 + int(s[i]-'0')
 	}
 	return n, true
-}
-
-func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil is the number of days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
-// algorithm), as PostgreSQL counts them.
-func daysFromCivil(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 {
-		era = (y - 399) / 400
-	}
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return int64(era)*146097 + int64(doe) - 719468
 }
