@@ -711,22 +711,41 @@ func (b *bench) explain() error {
 	for _, c := range cs {
 		logf("EXPLAIN ANALYZE %s (%s in the benchmark)", c.name, fmtDur(c.s.Dur))
 		fmt.Fprintf(f, "==== %s — %s in the benchmark's first cold run\n%s\n-- args: %v\n\n", c.name, fmtDur(c.s.Dur), c.s.SQL, c.s.Args)
-		rows, err := b.plain.Query(b.ctx, "EXPLAIN (ANALYZE, BUFFERS) "+c.s.SQL, c.s.Args...)
+		lines, err := b.explainOne(c.s)
 		if err != nil {
 			fmt.Fprintf(f, "error: %v\n\n", err)
 			continue
 		}
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err == nil {
-				fmt.Fprintln(f, line)
-			}
-		}
-		rows.Close()
-		fmt.Fprintln(f)
+		fmt.Fprintf(f, "%s\n\n", strings.Join(lines, "\n"))
 	}
 	b.rep.explainPath = path
 	return nil
+}
+
+// explainOne explains s in a session set up as the plugin's (settings.PoolConfig: jit off, UTC);
+// with PostgreSQL's default jit=on the plan would show seconds of JIT compilation the plugin never pays.
+func (b *bench) explainOne(s stmt) ([]string, error) {
+	tx, err := b.plain.Begin(b.ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(b.ctx)
+	if _, err := tx.Exec(b.ctx, "SET LOCAL jit = off; SET LOCAL TimeZone = 'UTC'"); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(b.ctx, "EXPLAIN (ANALYZE, BUFFERS) "+s.SQL, s.Args...)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		lines = append(lines, line)
+	}
+	return lines, rows.Err()
 }
 
 func firstLine(s string) string {
