@@ -2,6 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
@@ -22,8 +26,59 @@ import (
 //
 // Sessions without any value of a multi-valued group-by (no issue, no connection) form the group
 // "none". Ordered by sessions, then conferences (both descending), then value; limit/offset apply.
-const geoNum = `(CASE WHEN jsonb_typeof(%[1]s) = 'number' AND (%[1]s)::numeric BETWEEN -1000 AND 1000 THEN (%[1]s)::float8
-  WHEN jsonb_typeof(%[1]s) = 'string' AND (%[1]s #>> '{}') ~ '^\s*-?\d{1,3}(\.\d+)?\s*$' THEN (%[1]s #>> '{}')::float8 END)`
+// geoCoord reads a coordinate of geo_ip (the JSON value, nil for SQL NULL): a JSON number within
+// ±1000, or a string holding a plain decimal with up to three integer digits and optional ASCII
+// spaces around it, as float8; nil for anything else. It is the plugin's copy of the SQL reader
+// that used to run per session (CASE jsonb_typeof … ::numeric BETWEEN … ::float8, pinned by
+// TestGeoCoordMatchesPostgres), whose numeric-to-float8 casts were ~0.5 s of the session breakdown
+// at seed30 scale. PostgreSQL casts numeric to float8 through its decimal text, which is the text
+// jsonb prints, so ParseFloat (correctly rounded, as float8in) gives the same double.
+func geoCoord(raw []byte) *float64 {
+	var text string
+	switch {
+	case len(raw) == 0:
+		return nil
+	case raw[0] == '"':
+		if json.Unmarshal(raw, &text) != nil {
+			return nil
+		}
+		text = strings.Trim(text, " \t\n\v\f\r")
+		if !geoDecimal.MatchString(text) {
+			return nil
+		}
+	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
+		text = string(raw)
+		if !withinThousand(text) {
+			return nil
+		}
+	default: // true, false, null, an object or a list
+		return nil
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return nil
+	}
+	return &f
+}
+
+var geoDecimal = regexp.MustCompile(`^-?[0-9]{1,3}(\.[0-9]+)?$`)
+
+// withinThousand says whether a number as jsonb prints it (plain decimal digits, never an exponent)
+// lies in [-1000, 1000], exactly: 1000.0000000000000000001 does not, though its double is 1000.
+func withinThousand(n string) bool {
+	n = strings.TrimPrefix(n, "-")
+	whole, frac, _ := strings.Cut(n, ".")
+	whole = strings.TrimLeft(whole, "0")
+	switch {
+	case len(whole) < 4:
+		return true
+	case len(whole) > 4 || whole > "1000":
+		return false
+	case whole < "1000":
+		return true
+	}
+	return strings.Trim(frac, "0") == ""
+}
 
 func init() { register(query.TypeBreakdown, runBreakdown) }
 

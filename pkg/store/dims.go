@@ -98,6 +98,15 @@ func (b *sqlb) confSessionPred(c string, f query.Filters) string {
 	return "EXISTS (SELECT 1 FROM app_session fs WHERE fs.conference_id = " + c + ".id AND fs.is_active AND " + and(preds...) + ")"
 }
 
+// issueConnActive keeps an issue unless its connection is soft-deleted. It is the join-free form of
+// LEFT JOIN app_connection cn … WHERE (i.connection_id IS NULL OR cn.is_active) for statements that
+// need nothing else of the connection: app_issue.connection_id is a foreign key, so a connection id
+// always names a row, and the anti join hashes the few inactive connections instead of every issue
+// (session breakdown, seed30 30 days: issues per session 0.68 → 0.48 s).
+func issueConnActive(i string) string {
+	return "NOT EXISTS (SELECT 1 FROM app_connection xcn WHERE xcn.id = " + i + ".connection_id AND NOT xcn.is_active)"
+}
+
 // statusCTE classifies the conferences listed by idsSQL with Peermetrics's precedence
 // (ongoing > error > warning > success). Issues are aggregated in one hash join, never a correlated
 // EXISTS per conference (SPEC §8), and attributed through their connection, else their session,

@@ -7,3 +7,6 @@ var MedianOfBins = medianOfBins
 var ISOMicros = isoMicros
 
 const ISOTS = isoTS
+
+// GeoCoord exposes the Go reader of geo_ip coordinates.
+var GeoCoord = geoCoord

@@ -10,18 +10,21 @@ import (
 // (and without a status filter) conf.status is NULL and the issue aggregation is not run at all, which
 // saves a pass over every issue (≈ 160-180 ms at seed30 scale) for queries that never read it.
 // sessDims adds the sessions' dimensions (sessDimCols, for grouping by them), sessGeo their
-// coordinates (la0, lo0: numbers or NULL, not yet range-checked), setup the connections' setup time
+// coordinates as the JSON values geo_ip holds (la0, lo0: jsonb, read by geoCoord), sessConfInRange
+// whether the session's conference was created in the range (conf_in_range), setup the connections' setup time
 // (setup_ms), setupText the two timestamps it is computed from as text (setup_start, setup_end; for
 // a reader that validates them itself, see isoMicros). A set is materialized: carrying the JSON of
 // 260k sessions instead spilled ~150 MB to disk per statement at seed30 scale, and setup_ms costs two
 // regular expressions per connection.
-type need struct{ conf, sess, conn, status, sessDims, sessGeo, setup, setupText bool }
+type need struct {
+	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, setup, setupText bool
+}
 
 // entityCTEs writes the filtered entity sets most statements start from, each on its own
 // created_at (SPEC §3):
 //
 //	conf(id, status, ongoing, duration, created_at)          conferences
-//	sess(id, conference_id, participant_id, duration, created_at, app_version, webrtc_sdk[, d_browser…d_sdk][, la0, lo0]) sessions
+//	sess(id, conference_id, participant_id, duration, created_at, app_version, webrtc_sdk[, d_browser…d_sdk][, la0, lo0][, conf_in_range]) sessions
 //	conn(id, session_id, conference_id, type, state, detected_tcp, created_at[, setup_ms][, setup_start, setup_end]) connections
 //
 // Filters apply where their dimension exists: session dimensions to a session itself, to a
@@ -68,7 +71,10 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 			}
 		}
 		if n.sessGeo {
-			cols += ",\n  " + sprintf(geoNum, "s.geo_ip -> 'latitude'") + " AS la0, " + sprintf(geoNum, "s.geo_ip -> 'longitude'") + " AS lo0"
+			cols += ", s.geo_ip -> 'latitude' AS la0, s.geo_ip -> 'longitude' AS lo0"
+		}
+		if n.sessConfInRange {
+			cols += ", " + b.rangePred("c", q) + " AS conf_in_range"
 		}
 		ctes = append(ctes, name("sess", len(f.Status) > 0)+` AS MATERIALIZED (SELECT `+cols+`
   FROM app_session s JOIN conference c ON c.id = s.conference_id WHERE `+and(preds...)+")")
