@@ -28,37 +28,34 @@ import (
 // "none". Ordered by sessions, then conferences (both descending), then value; limit/offset apply.
 // geoCoord reads a coordinate of geo_ip (the JSON value, nil for SQL NULL): a JSON number within
 // ±1000, or a string holding a plain decimal with up to three integer digits and optional ASCII
-// spaces around it, as float8; nil for anything else. It is the plugin's copy of the SQL reader
+// spaces around it, as float8; ok is false for anything else. It is the plugin's copy of the SQL reader
 // that used to run per session (CASE jsonb_typeof … ::numeric BETWEEN … ::float8, pinned by
 // TestGeoCoordMatchesPostgres), whose numeric-to-float8 casts were ~0.5 s of the session breakdown
 // at seed30 scale. PostgreSQL casts numeric to float8 through its decimal text, which is the text
 // jsonb prints, so ParseFloat (correctly rounded, as float8in) gives the same double.
-func geoCoord(raw []byte) *float64 {
+func geoCoord(raw []byte) (v float64, ok bool) {
 	var text string
 	switch {
 	case len(raw) == 0:
-		return nil
+		return 0, false
 	case raw[0] == '"':
 		if json.Unmarshal(raw, &text) != nil {
-			return nil
+			return 0, false
 		}
 		text = strings.Trim(text, " \t\n\v\f\r")
 		if !geoDecimal.MatchString(text) {
-			return nil
+			return 0, false
 		}
 	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
 		text = string(raw)
 		if !withinThousand(text) {
-			return nil
+			return 0, false
 		}
 	default: // true, false, null, an object or a list
-		return nil
+		return 0, false
 	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil {
-		return nil
-	}
-	return &f
+	v, err := strconv.ParseFloat(text, 64)
+	return v, err == nil
 }
 
 var geoDecimal = regexp.MustCompile(`^-?[0-9]{1,3}(\.[0-9]+)?$`)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/peermetrics/grafana-datasource/pkg/frames"
 	"github.com/peermetrics/grafana-datasource/pkg/query"
@@ -89,9 +90,9 @@ func (s *Store) sessionBreakdownAll(ctx context.Context, q query.Query) (session
 	// only the others are read again from app_session. A row of sess belongs to a conference of conf
 	// exactly when that conference was created in the range (conf_in_range): sess has conf's
 	// conference filters, and a session matching the session filters makes its conference match them.
-	inConf := "false"
+	inConfSQL := "false"
 	if len(f.IssueCode) == 0 {
-		inConf = "sess.conf_in_range"
+		inConfSQL = "sess.conf_in_range"
 		gpreds = append(gpreds, "(gs.created_at < "+b.p(q.From)+" OR gs.created_at >= "+b.p(q.To)+" OR gs.created_at IS NULL)")
 	}
 	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, sessDims: true, sessGeo: true, sessConfInRange: len(f.IssueCode) == 0}) + `,
@@ -99,7 +100,7 @@ si AS (SELECT i.session_id, count(*) AS issues, bool_or(i.type = 'e') AS has_err
   JOIN sess ss ON ss.id = i.session_id
   WHERE i.is_active AND ` + and(issueConnActive("i"), b.issueCodePred("i", f)) + `
   GROUP BY 1)
-SELECT 's', sess.conference_id, ` + inConf + `, ` + strings.Join(sessCols, ", ") + `, si.issues, si.has_error, sess.la0, sess.lo0
+SELECT 's', sess.conference_id, ` + inConfSQL + `, ` + strings.Join(sessCols, ", ") + `, si.issues, si.has_error, sess.la0, sess.lo0
   FROM sess LEFT JOIN si ON si.session_id = sess.id
 UNION ALL SELECT 'g', gs.conference_id, true, ` + strings.Join(dimCols, ", ") + `, NULL, NULL, NULL, NULL
   FROM app_session gs JOIN conf ge ON ge.id = gs.conference_id WHERE ` + and(gpreds...) + `
@@ -110,30 +111,49 @@ UNION ALL SELECT 'n', NULL, false, '', '', '', '', '', '', count(*), NULL, NULL,
 	}
 	defer rows.Close()
 	g := newSessionGroups()
-	var conferences int64
+	var (
+		conferences int64
+		kind        string
+		conf        pgtype.UUID
+		inConf      bool
+		vals        [6]string
+		issues      pgtype.Int8
+		hasErr      pgtype.Bool
+		la, lo      []byte // JSON values
+	)
+	dst := []any{&kind, &conf, &inConf, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4], &vals[5], &issues, &hasErr, &la, &lo}
 	for rows.Next() {
-		var (
-			kind   string
-			conf   *[16]byte
-			inConf bool
-			vals   [6]string
-			issues *int64
-			hasErr *bool
-			la, lo []byte // JSON values
-		)
-		if err := rows.Scan(&kind, &conf, &inConf, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4], &vals[5], &issues, &hasErr, &la, &lo); err != nil {
+		if err := rows.Scan(dst...); err != nil {
 			return sessionBreakdown{}, err
 		}
 		switch kind {
 		case "s":
-			g.addSession(vals, issues, hasErr, geoCoord(la), geoCoord(lo))
+			ids := g.ids(vals)
+			lat, latOK := geoCoord(la)
+			lon, lonOK := geoCoord(lo)
+			geo := latOK && lonOK && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 && (lat != 0 || lon != 0)
+			for _, gi := range ids {
+				// As the GROUP BY did: issues (none without a row in si), errors, and the position
+				// when it is a valid one (not 0,0).
+				s := &g.groups[gi]
+				s.sessions++
+				s.issues += issues.Int64
+				if hasErr.Valid && hasErr.Bool {
+					s.errors++
+				}
+				if geo {
+					s.geo++
+					s.lat += lat
+					s.lon += lon
+				}
+			}
 			if inConf {
-				g.addConference(*conf, vals)
+				g.addConference(conf.Bytes, ids)
 			}
 		case "g":
-			g.addConference(*conf, vals)
+			g.addConference(conf.Bytes, g.ids(vals))
 		case "n":
-			conferences = *issues
+			conferences = issues.Int64
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -144,69 +164,73 @@ UNION ALL SELECT 'n', NULL, false, '', '', '', '', '', '', count(*), NULL, NULL,
 
 // sessionGroups adds up the shared statement's rows into every dimension's groups.
 type sessionGroups struct {
-	index  map[groupKey]int // position in groups
-	groups []groupSums
-	confs  map[[16]byte][]uint32 // a conference's groups (indexes into groups), each once
+	byValue [6]map[string]uint32 // group of a value, per dimension in sessionDimCols order (city unused)
+	byCity  map[[2]string]uint32 // group of a (city, country)
+	groups  []groupSums
+	confs   map[[16]byte][]uint32 // a conference's groups, each once
 }
 
-type groupKey struct{ dim, value, country string }
-
 type groupSums struct {
-	key                                   groupKey
+	dim, value, country                   string
 	sessions, conferences, issues, errors int64
 	geo                                   int64 // sessions with a valid position
 	lat, lon                              float64
 }
 
+// cityDim is the index of city in sessionDimCols; country follows it.
+const cityDim = 2
+
 func newSessionGroups() *sessionGroups {
-	return &sessionGroups{index: map[groupKey]int{}, confs: map[[16]byte][]uint32{}}
+	g := &sessionGroups{byCity: map[[2]string]uint32{}, confs: map[[16]byte][]uint32{}}
+	for i := range g.byValue {
+		g.byValue[i] = map[string]uint32{}
+	}
+	return g
 }
 
-// keys are a session's groups, one per dimension, from its values in sessionDimCols order
+// ids are a session's groups, one per dimension, from its values in sessionDimCols order
 // (browser, os, city, country, app_version, sdk); city is grouped with its country.
-func (g *sessionGroups) keys(v [6]string) [6]groupKey {
-	return [6]groupKey{{"browser", v[0], ""}, {"os", v[1], ""}, {"city", v[2], v[3]}, {"country", v[3], ""}, {"appVersion", v[4], ""}, {"sdk", v[5], ""}}
+func (g *sessionGroups) ids(v [6]string) [6]uint32 {
+	var out [6]uint32
+	for d, val := range v {
+		if d == cityDim {
+			out[d] = g.group(d, [2]string{val, v[cityDim+1]})
+		} else {
+			out[d] = g.group(d, [2]string{val})
+		}
+	}
+	return out
 }
 
-func (g *sessionGroups) group(k groupKey) int {
-	i, ok := g.index[k]
-	if !ok {
-		i = len(g.groups)
-		g.index[k] = i
-		g.groups = append(g.groups, groupSums{key: k})
+func (g *sessionGroups) group(d int, k [2]string) uint32 {
+	var i uint32
+	var ok bool
+	if d == cityDim {
+		i, ok = g.byCity[k]
+	} else {
+		i, ok = g.byValue[d][k[0]]
 	}
+	if ok {
+		return i
+	}
+	i = uint32(len(g.groups))
+	if d == cityDim {
+		g.byCity[k] = i
+	} else {
+		g.byValue[d][k[0]] = i
+	}
+	g.groups = append(g.groups, groupSums{dim: sessionDimCols[d].name, value: k[0], country: k[1]})
 	return i
-}
-
-// addSession counts a session of the range, as the GROUP BY did: its issues (none without a row in
-// si) and errors, and its position when it is a valid one (not 0,0).
-func (g *sessionGroups) addSession(v [6]string, issues *int64, hasErr *bool, la, lo *float64) {
-	geo := la != nil && lo != nil && *la >= -90 && *la <= 90 && *lo >= -180 && *lo <= 180 && (*la != 0 || *lo != 0)
-	for _, k := range g.keys(v) {
-		s := &g.groups[g.group(k)]
-		s.sessions++
-		if issues != nil {
-			s.issues += *issues
-		}
-		if hasErr != nil && *hasErr {
-			s.errors++
-		}
-		if geo {
-			s.geo++
-			s.lat += *la
-			s.lon += *lo
-		}
-	}
 }
 
 // addConference notes the groups of a session of conf; rows counts each conference once per group.
 // A conference has a few sessions, mostly in the same groups, so a short list per conference
 // holds its distinct groups (seed30, 30 days: 90k lists) in less memory than a set of
 // (group, conference) pairs.
-func (g *sessionGroups) addConference(conf [16]byte, v [6]string) {
+func (g *sessionGroups) addConference(conf [16]byte, ids [6]uint32) {
 	groups := g.confs[conf]
-	for _, k := range g.keys(v) {
-		if gi := uint32(g.group(k)); !slices.Contains(groups, gi) {
+	for _, gi := range ids {
+		if !slices.Contains(groups, gi) {
 			groups = append(groups, gi)
 		}
 	}
@@ -222,18 +246,18 @@ func (g *sessionGroups) rows(conferences int64) map[string][]breakdownRow {
 		}
 	}
 	if none := conferences - int64(len(g.confs)); none > 0 {
-		for _, d := range sessionDimCols {
-			g.groups[g.group(groupKey{d.name, "none", ""})].conferences += none
+		for d := range sessionDimCols {
+			g.groups[g.group(d, [2]string{"none", ""})].conferences += none
 		}
 	}
 	out := map[string][]breakdownRow{}
 	for _, s := range g.groups {
-		r := breakdownRow{Value: s.key.value, Country: s.key.country, Sessions: s.sessions, Conferences: s.conferences, Issues: s.issues, Errors: s.errors}
+		r := breakdownRow{Value: s.value, Country: s.country, Sessions: s.sessions, Conferences: s.conferences, Issues: s.issues, Errors: s.errors}
 		if s.geo > 0 {
 			lat, lon := s.lat/float64(s.geo), s.lon/float64(s.geo)
 			r.Lat, r.Lon = &lat, &lon
 		}
-		out[s.key.dim] = append(out[s.key.dim], r)
+		out[s.dim] = append(out[s.dim], r)
 	}
 	return out
 }

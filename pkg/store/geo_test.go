@@ -69,12 +69,12 @@ func TestGeoCoordMatchesPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 		n++
-		got := store.GeoCoord(raw)
+		got, ok := store.GeoCoord(raw)
 		switch {
-		case (got == nil) != (want == nil):
-			t.Errorf("%s: GeoCoord %v, PostgreSQL %v", raw, fmtPtr(got), fmtPtr(want))
-		case got != nil && math.Float64bits(*got) != math.Float64bits(*want):
-			t.Errorf("%s: GeoCoord %v, PostgreSQL %v", raw, *got, *want)
+		case ok != (want != nil):
+			t.Errorf("%s: GeoCoord %v (ok %v), PostgreSQL %v", raw, got, ok, fmtPtr(want))
+		case ok && math.Float64bits(got) != math.Float64bits(*want):
+			t.Errorf("%s: GeoCoord %v, PostgreSQL %v", raw, got, *want)
 		}
 		if want != nil {
 			read++
@@ -86,7 +86,7 @@ func TestGeoCoordMatchesPostgres(t *testing.T) {
 	if n != len(cases) || read < 1000 || n-read < 1000 {
 		t.Fatalf("%d values checked, %d read: the cases do not cover both sides", n, read)
 	}
-	if store.GeoCoord(nil) != nil {
+	if _, ok := store.GeoCoord(nil); ok {
 		t.Error("SQL NULL must read as no coordinate")
 	}
 }
