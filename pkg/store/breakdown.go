@@ -26,6 +26,7 @@ import (
 //
 // Sessions without any value of a multi-valued group-by (no issue, no connection) form the group
 // "none". Ordered by sessions, then conferences (both descending), then value; limit/offset apply.
+
 // geoCoord reads a coordinate of geo_ip (the JSON value, nil for SQL NULL): a JSON number within
 // ±1000, or a string holding a plain decimal with up to three integer digits and optional ASCII
 // spaces around it, as float8; ok is false for anything else. It is the plugin's copy of the SQL reader

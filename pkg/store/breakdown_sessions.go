@@ -13,8 +13,8 @@ import (
 )
 
 // Breakdowns by a session dimension (browser, os, country, city, appVersion, sdk) share one
-// statement that groups the range's sessions and conferences by all six at once (GROUPING SETS);
-// each breakdown keeps its own dimension's rows, then orders and pages them as runBreakdown does.
+// statement whose rows the plugin groups by all six at once (sessionBreakdownAll); each breakdown
+// keeps its own dimension's rows, then orders and pages them as runBreakdown does.
 // The definitions are runBreakdown's. Why: a dashboard shows several of these breakdowns with the
 // same filters and range, and each statement is a pass over every session (JSON included), every
 // issue and every conference of the range; through Store.Share the dashboard's breakdowns run that

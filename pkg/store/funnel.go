@@ -37,7 +37,7 @@ func runFunnel(ctx context.Context, s *Store, q query.Query) (data.Frames, error
 	// OFFSET 0 keeps from being inlined: every access of data detoasts the whole stats JSON, and
 	// reading the two counters straight from data did it four times per row (≈ 350 ms of the
 	// funnel's 2.9 s at seed30 scale).
-	// connected is computed on app_connection's rows in a fenced subquery (OFFSET 0): joined first, the
+	// fk: connected is computed on app_connection's rows in a fenced subquery (OFFSET 0): joined first, the
 	// connections' whole connection_info went into the join's hash (390k rows of ~300 bytes, spilled
 	// at work_mem 4 MB; fk 1.0 → 0.5 s at seed30 scale), at the price of testing connections outside
 	// the range too (≈ 70 ms for all 390k).
