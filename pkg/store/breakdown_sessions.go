@@ -177,8 +177,12 @@ type groupSums struct {
 	lat, lon                              float64
 }
 
-// cityDim is the index of city in sessionDimCols; country follows it.
-const cityDim = 2
+// cityDim and countryDim index sessionDimCols: a city is grouped with its country.
+var cityDim, countryDim = dimIndex("city"), dimIndex("country")
+
+func dimIndex(name string) int {
+	return slices.IndexFunc(sessionDimCols, func(d struct{ name, col string }) bool { return d.name == name })
+}
 
 func newSessionGroups() *sessionGroups {
 	g := &sessionGroups{byCity: map[[2]string]uint32{}, confs: map[[16]byte][]uint32{}}
@@ -188,13 +192,12 @@ func newSessionGroups() *sessionGroups {
 	return g
 }
 
-// ids are a session's groups, one per dimension, from its values in sessionDimCols order
-// (browser, os, city, country, app_version, sdk); city is grouped with its country.
+// ids are a session's groups, one per dimension, from its values in sessionDimCols order.
 func (g *sessionGroups) ids(v [6]string) [6]uint32 {
 	var out [6]uint32
 	for d, val := range v {
 		if d == cityDim {
-			out[d] = g.group(d, [2]string{val, v[cityDim+1]})
+			out[d] = g.group(d, [2]string{val, v[countryDim]})
 		} else {
 			out[d] = g.group(d, [2]string{val})
 		}

@@ -8,10 +8,7 @@ import (
 	"math/rand"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/peermetrics/grafana-datasource/pkg/store"
-	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
 
 // geoNumSQL is the SQL reader of a geo_ip coordinate that the session breakdown ran per session
@@ -23,11 +20,7 @@ const geoNumSQL = `(CASE WHEN jsonb_typeof(x) = 'number' AND (x)::numeric BETWEE
 // GeoCoord gives what geoNumSQL gives, bit for bit, on hand-picked JSON values and seeded mutations.
 func TestGeoCoordMatchesPostgres(t *testing.T) {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, testdb.New(t).URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := oracleConn(t)
 	cases := []string{
 		`43.6532`, `-79.3832`, `0`, `-0`, `0.0`, `1000`, `-1000`, `1000.0000`, `1000.0000000000000000001`, `-1000.5`,
 		`999.99999999999999999999`, `1e3`, `1E-2`, `-1.5e2`, `1e400`, `123456789012345678901234567890`, `0.1`, `90`, `-90.000001`,

@@ -18,14 +18,7 @@ import (
 // PostgreSQL is the oracle: hand-picked edge cases plus seeded mutations of valid timestamps.
 func TestISOMicrosMatchesPostgres(t *testing.T) {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, testdb.New(t).URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "SET TimeZone = 'UTC'"); err != nil { // as the plugin's pool
-		t.Fatal(err)
-	}
+	conn := oracleConn(t)
 	cases := []string{
 		"2026-11-17T00:01:38.637Z", "2026-11-17 00:01:38.637Z", "2026-11-17T00:01:38Z", "2026-11-17T00:01:38",
 		"2026-11-17T00:01:38.1234565Z", "2026-11-17T00:01:38.0000005Z", "2026-11-17T00:01:38.0000015Z",
@@ -94,4 +87,20 @@ FROM unnest($1::text[]) s`, cases)
 	if n != len(cases) || matched < 1000 || n-matched < 1000 {
 		t.Fatalf("%d strings checked, %d valid: the cases do not cover both sides", n, matched)
 	}
+}
+
+// oracleConn is a connection to a fresh test database in a UTC session, as the plugin's pool, for
+// tests that use PostgreSQL as the oracle of a Go reader.
+func oracleConn(t *testing.T) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, testdb.New(t).URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	if _, err := conn.Exec(ctx, "SET TimeZone = 'UTC'"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
