@@ -33,19 +33,24 @@ import (
 // from cached per-bucket medians (the quality time series), so there is no cheap exact shortcut;
 // an approximate sketch would need its own storage. The overview dashboard's MOS panel should
 // therefore ask {"queryType":"overview","metric":"mosP50"} (cached and pre-warmable on its own key).
+// Each set's counts are one aggregate (cf, sa, cc) instead of a scan per number; conn is read only
+// there, so it is not materialized and the planner reads only its type.
 const overviewSQL = `,
+cf AS (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'error') AS errors, count(*) FILTER (WHERE status = 'warning') AS warnings FROM conf),
+sa AS (SELECT count(*) AS n, COALESCE(sum(duration), 0) / 60.0 AS minutes FROM sess),
+cc AS (SELECT count(*) AS n, count(*) FILTER (WHERE type = 'r') AS relayed, count(*) FILTER (WHERE type IS NOT NULL) AS typed FROM conn),
 gum AS (SELECT count(DISTINCT i.session_id) AS n FROM app_issue i JOIN sess gs ON gs.id = i.session_id
         WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access'))
 SELECT
-  (SELECT count(*) FROM conf),
+  (SELECT n FROM cf),
   (SELECT count(*) FROM (SELECT DISTINCT participant_id FROM sess) sp JOIN participant p ON p.id = sp.participant_id AND p.is_active AND NOT p.is_sfu),
-  (SELECT count(*) FROM sess),
-  (SELECT count(*) FROM conn),
-  (SELECT COALESCE(sum(duration), 0) / 60.0 FROM sess)::float8,
-  (SELECT count(*) FILTER (WHERE status = 'error') FROM conf),
-  (SELECT count(*) FILTER (WHERE status = 'warning') FROM conf),
-  (SELECT count(*) FILTER (WHERE type = 'r') FROM conn),
-  (SELECT count(*) FILTER (WHERE type IS NOT NULL) FROM conn),
+  (SELECT n FROM sa),
+  (SELECT n FROM cc),
+  (SELECT minutes FROM sa)::float8,
+  (SELECT errors FROM cf),
+  (SELECT warnings FROM cf),
+  (SELECT relayed FROM cc),
+  (SELECT typed FROM cc),
   (SELECT n FROM gum)`
 
 func init() { register(query.TypeOverview, runOverview) }
@@ -83,7 +88,7 @@ func runOverview(ctx context.Context, s *Store, q query.Query) (data.Frames, err
 	var executed []string
 	if !setupOnly {
 		b := &sqlb{}
-		sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true, status: true}) + overviewSQL
+		sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, conn: true, status: true, connOnce: true}) + overviewSQL
 		err := s.db.QueryRow(ctx, sql, b.args...).Scan(&conferences, &participants, &sessions, &connections, &minutes,
 			&withErr, &withWarn, &relayed, &typed, &gum)
 		if err != nil {

@@ -17,11 +17,12 @@ import (
 // (setup_ms), setupText the two timestamps it is computed from as text (setup_start, setup_end; for
 // a reader that validates them itself, see isoMicros). A set is materialized: carrying the JSON of
 // 260k sessions instead spilled ~150 MB to disk per statement at seed30 scale, and setup_ms costs two
-// regular expressions per connection. inline is for a statement that reads its sets once, in one
-// place: an unfiltered set is then written without MATERIALIZED, so that the planner computes only
-// the columns read and may scan in parallel (setup times, 7 days of seed7: 207 → 144 ms of SQL).
+// regular expressions per connection. connOnce is for a statement that reads conn once, in one
+// place: unless a status filter makes it read twice, conn is then written without MATERIALIZED, so
+// that the planner computes only the columns read (setup times, 7 days of seed7: 207 → 144 ms of SQL;
+// the overview skips detected_tcp's JSON for every connection).
 type need struct {
-	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, sessOfConfs, setup, setupText, inline bool
+	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, sessOfConfs, setup, setupText, connOnce bool
 }
 
 // entityCTEs writes the filtered entity sets most statements start from, each on its own
@@ -47,13 +48,6 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		}
 		return set
 	}
-	// A set read again (by a status step, or by the statement twice) stays materialized.
-	as := func(filtered bool) string {
-		if n.inline && !filtered && !n.status {
-			return " AS ("
-		}
-		return " AS MATERIALIZED ("
-	}
 	if n.conf {
 		preds := []string{"c.is_active", b.scopePred("c", s, q.AppID), b.rangePred("c", q)}
 		preds = append(preds, b.confOwnPreds("c", f)...)
@@ -62,7 +56,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		if !confStatus {
 			cols += ", NULL::text AS status"
 		}
-		ctes = append(ctes, name("conf", confStatus)+as(confStatus)+"SELECT "+cols+" FROM conference c WHERE "+and(preds...)+")")
+		ctes = append(ctes, name("conf", confStatus)+" AS MATERIALIZED (SELECT "+cols+" FROM conference c WHERE "+and(preds...)+")")
 	}
 	// Filters that sessions and connections inherit from their conference.
 	parent := func() []string {
@@ -98,7 +92,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		if n.sessOfConfs {
 			cols += ", COALESCE(" + inRange + ", false) AS in_range"
 		}
-		ctes = append(ctes, name("sess", len(f.Status) > 0)+as(len(f.Status) > 0)+`SELECT `+cols+`
+		ctes = append(ctes, name("sess", len(f.Status) > 0)+` AS MATERIALIZED (SELECT `+cols+`
   FROM app_session s JOIN conference c ON c.id = s.conference_id WHERE `+and(preds...)+")")
 	}
 	if n.conn {
@@ -114,7 +108,11 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		if n.setupText {
 			cols += ", " + setupTimesText("cn")
 		}
-		ctes = append(ctes, name("conn", len(f.Status) > 0)+as(len(f.Status) > 0)+`SELECT `+cols+`
+		as := " AS MATERIALIZED ("
+		if n.connOnce && len(f.Status) == 0 {
+			as = " AS ("
+		}
+		ctes = append(ctes, name("conn", len(f.Status) > 0)+as+`SELECT `+cols+`
   FROM app_connection cn JOIN app_session s ON s.id = cn.session_id JOIN conference c ON c.id = cn.conference_id
   WHERE `+and(preds...)+")")
 	}

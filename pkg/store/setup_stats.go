@@ -36,7 +36,7 @@ func (s *Store) setupStatsSQL(ctx context.Context, q query.Query) (setupStats, e
 	// Connections without a connected first negotiation come back as NULLs and are skipped here: a
 	// WHERE on the two CASEs is estimated at one row and turned the inlined set's hash joins into
 	// nested loops (7 days of seed7: 570 ms).
-	sql := b.entityCTEs(q, s.scope, need{conn: true, setupText: true, inline: true}) + `
+	sql := b.entityCTEs(q, s.scope, need{conn: true, setupText: true, connOnce: true}) + `
 SELECT setup_start, setup_end FROM conn`
 	rows, err := s.db.Query(ctx, sql, b.args...)
 	if err != nil {
