@@ -11,9 +11,7 @@ import (
 // saves a pass over every issue (≈ 160-180 ms at seed30 scale) for queries that never read it.
 // sessDims adds the sessions' dimensions (sessDimCols, for grouping by them), sessGeo their
 // coordinates as the JSON values geo_ip holds (la0, lo0: jsonb, read by geoCoord), sessConfInRange
-// whether the session's conference was created in the range (conf_in_range), sessOfConfs widens sess
-// to the sessions of conferences created in the range whatever their own time, saying which are of
-// the range themselves (in_range), setup the connections' setup time
+// whether the session's conference was created in the range (conf_in_range), setup the connections' setup time
 // (setup_ms), setupText the two timestamps it is computed from as text (setup_start, setup_end; for
 // a reader that validates them itself, see isoMicros). A set is materialized: carrying the JSON of
 // 260k sessions instead spilled ~150 MB to disk per statement at seed30 scale, and setup_ms costs two
@@ -22,7 +20,7 @@ import (
 // that the planner computes only the columns read (setup times, 7 days of seed7: 207 → 144 ms of SQL;
 // the overview skips detected_tcp's JSON for every connection).
 type need struct {
-	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, sessOfConfs, setup, setupText, connOnce bool
+	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, setup, setupText, connOnce bool
 }
 
 // entityCTEs writes the filtered entity sets most statements start from, each on its own
@@ -64,15 +62,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		return append(preds, b.confOwnPreds("c", f)...)
 	}
 	if n.sess {
-		inRange, confInRange := b.rangePred("s", q), ""
-		if n.sessConfInRange || n.sessOfConfs {
-			confInRange = b.rangePred("c", q)
-		}
-		rangePred := inRange
-		if n.sessOfConfs {
-			rangePred = "(" + inRange + " OR " + confInRange + ")"
-		}
-		preds := append(parent(), "s.is_active", rangePred, b.participantPred("s.participant_id", f))
+		preds := append(parent(), "s.is_active", b.rangePred("s", q), b.participantPred("s.participant_id", f))
 		preds = append(preds, b.sessionDimPreds("s", f)...)
 		if len(f.IssueCode) > 0 {
 			preds = append(preds, "s.id IN (SELECT i.session_id FROM app_issue i WHERE i.is_active AND i.code = ANY("+b.p(f.IssueCode)+"::text[]))")
@@ -87,10 +77,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 			cols += ", s.geo_ip -> 'latitude' AS la0, s.geo_ip -> 'longitude' AS lo0"
 		}
 		if n.sessConfInRange {
-			cols += ", " + confInRange + " AS conf_in_range"
-		}
-		if n.sessOfConfs {
-			cols += ", COALESCE(" + inRange + ", false) AS in_range"
+			cols += ", " + b.rangePred("c", q) + " AS conf_in_range"
 		}
 		ctes = append(ctes, name("sess", len(f.Status) > 0)+` AS MATERIALIZED (SELECT `+cols+`
   FROM app_session s JOIN conference c ON c.id = s.conference_id WHERE `+and(preds...)+")")
