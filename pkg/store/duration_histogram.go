@@ -96,7 +96,7 @@ func init() { register(query.TypeDurationHistogram, runDurationHistogram) }
 
 func runDurationHistogram(ctx context.Context, s *Store, q query.Query) (data.Frames, error) {
 	b := &sqlb{}
-	sql := b.entityCTEs(q, s.scope, need{conf: true}) + `
+	sql := b.entityCTEs(q, s.scope, need{conf: true, confOnce: true}) + `
 SELECT width_bucket(duration, ` + arrayLit(DurationBounds) + `), count(*) FROM conf GROUP BY 1 ORDER BY 1`
 	counts, err := bucketCounts(ctx, s, sql, b.args, len(DurationBounds))
 	if err != nil {

@@ -15,12 +15,13 @@ import (
 // (setup_ms), setupText the two timestamps it is computed from as text (setup_start, setup_end; for
 // a reader that validates them itself, see isoMicros). A set is materialized: carrying the JSON of
 // 260k sessions instead spilled ~150 MB to disk per statement at seed30 scale, and setup_ms costs two
-// regular expressions per connection. connOnce is for a statement that reads conn once, in one
-// place: unless a status filter makes it read twice, conn is then written without MATERIALIZED, so
-// that the planner computes only the columns read (setup times, 7 days of seed7: 207 → 144 ms of SQL;
-// the overview skips detected_tcp's JSON for every connection).
+// regular expressions per connection. confOnce and connOnce are for a statement that reads conf or
+// conn once, in one place: unless a status step or filter makes it read twice, the set is then
+// written without MATERIALIZED, so that the planner computes only the columns read and skips the
+// tuplestore (setup times, 7 days of seed7: 207 → 144 ms of SQL; the overview skips detected_tcp's
+// JSON for every connection; durationHistogram, 30 days of seed30: 48 → 27 ms).
 type need struct {
-	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, setup, setupText, connOnce bool
+	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, setup, setupText, confOnce, connOnce bool
 }
 
 // entityCTEs writes the filtered entity sets most statements start from, each on its own
@@ -54,7 +55,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		if !confStatus {
 			cols += ", NULL::text AS status"
 		}
-		ctes = append(ctes, name("conf", confStatus)+" AS MATERIALIZED (SELECT "+cols+" FROM conference c WHERE "+and(preds...)+")")
+		ctes = append(ctes, name("conf", confStatus)+materialized(n.confOnce && !confStatus)+"SELECT "+cols+" FROM conference c WHERE "+and(preds...)+")")
 	}
 	// Filters that sessions and connections inherit from their conference.
 	parent := func() []string {
@@ -95,11 +96,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		if n.setupText {
 			cols += ", " + setupTimesText("cn")
 		}
-		as := " AS MATERIALIZED ("
-		if n.connOnce && len(f.Status) == 0 {
-			as = " AS ("
-		}
-		ctes = append(ctes, name("conn", len(f.Status) > 0)+as+`SELECT `+cols+`
+		ctes = append(ctes, name("conn", len(f.Status) > 0)+materialized(n.connOnce && len(f.Status) == 0)+`SELECT `+cols+`
   FROM app_connection cn JOIN app_session s ON s.id = cn.session_id JOIN conference c ON c.id = cn.conference_id
   WHERE `+and(preds...)+")")
 	}
@@ -153,4 +150,12 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		}
 	}
 	return "WITH " + strings.Join(ctes, ",\n")
+}
+
+// materialized opens a set's CTE, materialized unless the statement reads it once.
+func materialized(once bool) string {
+	if once {
+		return " AS ("
+	}
+	return " AS MATERIALIZED ("
 }
