@@ -32,7 +32,7 @@ func runGumErrors(ctx context.Context, s *Store, q query.Query) (data.Frames, er
 	evPreds := append([]string{"e.is_active", "e.type = 'getDisplayMedia'",
 		"(e.connection_id IS NULL OR cn.is_active)", b.participantPred("s.participant_id", f)}, b.sessionDimPreds("s", f)...)
 	valid := func(x string) string { return fmt.Sprintf(gumValid, x) }
-	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true}), b.issueCTEs(q, s.scope, true, "getusermedia_error")) + `,
+	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true}), b.issueCTEs(q, s.scope, true, false, "getusermedia_error")) + `,
 ev0 AS MATERIALIZED (SELECT e.id, e.created_at, e.data FROM app_genericevent e
   JOIN conf ec ON ec.id = e.conference_id JOIN app_session s ON s.id = e.session_id AND s.is_active
   LEFT JOIN app_connection cn ON cn.id = e.connection_id

@@ -45,7 +45,7 @@ func runIssueSummary(ctx context.Context, s *Store, q query.Query) (data.Frames,
 	if len(preds) > 0 {
 		where = " WHERE " + and(preds...)
 	}
-	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true}), b.issueCTEs(q, s.scope, true)) + `
+	sql := withCTEs(b.entityCTEs(q, s.scope, need{conf: true}), b.issueCTEs(q, s.scope, true, true)) + `
 SELECT code, bool_or(type = 'e'), count(*), count(DISTINCT conference_id), count(DISTINCT session_id)
 FROM iss` + where + ` GROUP BY code ORDER BY 3 DESC, code COLLATE "C"`
 	type row struct {

@@ -135,7 +135,7 @@ func runTimeseries(ctx context.Context, s *Store, q query.Query) (data.Frames, e
 	case kindConn:
 		with = b.entityCTEs(q, s.scope, need{conn: true, setup: q.Metric == "setupP50Ms" || q.Metric == "setupP95Ms"})
 	case kindIssue:
-		with = withCTEs("", b.issueCTEs(q, s.scope, false))
+		with = withCTEs("", b.issueCTEs(q, s.scope, false, false))
 	}
 	// A group value the entity carries itself (a session's browser, a conference's status) is read in
 	// place; others come from the group CTE g, joined on the entity id.
