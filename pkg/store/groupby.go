@@ -159,8 +159,8 @@ func directGroup(groupBy string, kind entityKind, alias string) (grp, grp2 strin
 // list); otherwise the issues are those created in the range (time series), and the conference filters
 // (scope, duration, search, status) are applied here. The result starts with ",\n".
 //
-// once is for a statement that reads iss once: without a status gate, iss is then not materialized
-// (materialized), so its unread columns (data, JSON) stay out of its sorts (issueSummary, 30 days of
+// once is for a statement that reads iss once: without a status gate, iss is then written without
+// MATERIALIZED, so its unread columns (data, JSON) stay out of its sorts (issueSummary, 30 days of
 // seed30: 686-757 → 610-617 ms of SQL). only narrows iss to these issue codes for a statement that
 // reads no other (gumErrors): the code test then runs on the issue scan, before the joins (≈ 1 s less
 // at seed30 scale, 10k of 147k issues).
