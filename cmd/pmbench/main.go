@@ -55,6 +55,8 @@ type config struct {
 	explainOnly      map[string]bool
 	skip             map[string]bool
 	onlyLoad         bool
+	prewarmCycles    int
+	prewarmInterval  int
 	cpuprofile       string
 	label            string
 }
@@ -94,6 +96,8 @@ func run() error {
 	flag.StringVar(&skip, "skip", "", "comma-separated queries (as named in the report, e.g. quality,overview/mosP50) left out of every run")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the benchmark process")
 	flag.StringVar(&c.label, "label", "", "dataset label of the report (default: the database name)")
+	flag.IntVar(&c.prewarmCycles, "prewarm-cycles", 0, "after the other runs, run the plugin's pre-warmer as deployed (clock at -end) for N cycles and report what each cost")
+	flag.IntVar(&c.prewarmInterval, "prewarm-interval", 60, "prewarmIntervalSeconds of -prewarm-cycles (the product default)")
 	flag.Parse()
 	var err error
 	if c.end, err = time.Parse(time.RFC3339, end); err != nil {
@@ -339,6 +343,11 @@ func (b *bench) run() error {
 				return err
 			}
 			b.rep.loads = append(b.rep.loads, lr)
+		}
+	}
+	if b.c.prewarmCycles > 0 {
+		if err := b.prewarm(b.c.prewarmCycles); err != nil {
+			return err
 		}
 	}
 	if b.c.explain > 0 {

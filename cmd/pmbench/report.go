@@ -19,6 +19,7 @@ type report struct {
 	queries     []*queryResult
 	dashes      []*dashResult
 	loads       []*loadResult
+	prewarm     []prewarmCycle
 	maxRSS      int64
 	endLoad     string
 	explainPath string
@@ -112,6 +113,16 @@ func (r *report) write() error {
 			}
 			p("| %s | %d | %s | %s | %s | %s | %d | %d | %s | %d |", name, l.n, fmtDur(pct(l.lat, 50)), fmtDur(pct(l.lat, 95)),
 				fmtDur(pct(l.lat, 99)), fmtDur(pct(l.lat, 100)), l.stmts, l.distinctStmts, fmtBytes(l.peakHeap), l.errs)
+		}
+		p("")
+	}
+	if len(r.prewarm) > 0 {
+		p("### Pre-warming as deployed (prewarmIntervalSeconds %d, the product's statement timeout, clock at the range's end)", c.prewarmInterval)
+		p("")
+		p("| cycle | result | duration | statements to PostgreSQL | DB time (sum) | ended after |")
+		p("|---|---|---|---|---|---|")
+		for i, pc := range r.prewarm {
+			p("| %d | %s | %s | %d | %s | %s |", i+1, pc.result, fmtDur(pc.dur), pc.stmts, fmtDur(pc.dbTime), fmtDur(pc.sinceStarted))
 		}
 		p("")
 	}
