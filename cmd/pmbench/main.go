@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
@@ -746,15 +747,7 @@ func (b *bench) explainOne(s stmt) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var lines []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			return nil, err
-		}
-		lines = append(lines, line)
-	}
-	return lines, rows.Err()
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
 func firstLine(s string) string {

@@ -20,10 +20,8 @@ import (
 // issue and every conference of the range; through Store.Share the dashboard's breakdowns run that
 // pass once instead of once per panel.
 
-// sessionDimCols are the session dimensions in the order of the shared statement's columns.
-var sessionDimCols = []struct{ name, col string }{
-	{"browser", "browser"}, {"os", "os"}, {"city", "city"}, {"country", "country"}, {"appVersion", "app_version"}, {"sdk", "sdk"},
-}
+// sessionDimOrder is the order of the session dimensions in the shared statement's columns.
+var sessionDimOrder = []string{"browser", "os", "city", "country", "appVersion", "sdk"}
 
 // sessionBreakdown is the shared statement's result: every dimension's groups, and what ran.
 type sessionBreakdown struct {
@@ -71,17 +69,18 @@ func cmpDesc(a, b int64) int {
 // The statement returns one row per session and the plugin groups them: grouping six dimensions
 // in SQL took GROUPING SETS over the sessions plus count(DISTINCT conference) per set, whose sorts
 // spilled at work_mem 4 MB (seed30, 30 days: 0.8 s of 3.4 s); hashing the rows here costs less
-// than their sort (with geoCoord and issueConnActive: 30 days 3.3 → 2.0 s, 7 days 0.55 → 0.3 s). Rows: kind 's', a session of the range (sess) with its issues, flagged when its
-// conference is in the range's conferences too; kind 'g', another session of such a conference
-// (created outside the range, or not in sess because sess is narrowed by an issue code), which only
-// adds to the conference counts; kind 'n', the number of conferences (in issues).
+// than their sort (with geoCoord and issueConnActive: 30 days 3.3 → 2.0 s, 7 days 0.55 → 0.3 s).
+// Rows: kind 's', a session of the range (sess) with its issues, flagged when its conference is in
+// the range's conferences too; kind 'g', another session of such a conference (created outside the
+// range, or not in sess because sess is narrowed by an issue code), which only adds to the
+// conference counts; kind 'n', the number of conferences (in issues).
 func (s *Store) sessionBreakdownAll(ctx context.Context, q query.Query) (sessionBreakdown, error) {
 	b := &sqlb{}
 	f := q.Filters
 	var dimCols, sessCols []string
-	for _, d := range sessionDimCols {
-		dimCols = append(dimCols, dim(d.name, "gs"))
-		sessCols = append(sessCols, sessDim(d.name, "sess"))
+	for _, d := range sessionDimOrder {
+		dimCols = append(dimCols, dim(d, "gs"))
+		sessCols = append(sessCols, sessDim(d, "sess"))
 	}
 	gpreds := append([]string{"gs.is_active"}, b.sessionDimPreds("gs", f)...)
 	gpreds = append(gpreds, b.participantPred("gs.participant_id", f))
@@ -164,7 +163,7 @@ UNION ALL SELECT 'n', NULL, false, '', '', '', '', '', '', count(*), NULL, NULL,
 
 // sessionGroups adds up the shared statement's rows into every dimension's groups.
 type sessionGroups struct {
-	byValue [6]map[string]uint32 // group of a value, per dimension in sessionDimCols order (city unused)
+	byValue [6]map[string]uint32 // group of a value, per dimension in sessionDimOrder order (city unused)
 	byCity  map[[2]string]uint32 // group of a (city, country)
 	groups  []groupSums
 	confs   map[[16]byte][]uint32 // a conference's groups, each once
@@ -177,12 +176,8 @@ type groupSums struct {
 	lat, lon                              float64
 }
 
-// cityDim and countryDim index sessionDimCols: a city is grouped with its country.
-var cityDim, countryDim = dimIndex("city"), dimIndex("country")
-
-func dimIndex(name string) int {
-	return slices.IndexFunc(sessionDimCols, func(d struct{ name, col string }) bool { return d.name == name })
-}
+// cityDim and countryDim index sessionDimOrder: a city is grouped with its country.
+var cityDim, countryDim = slices.Index(sessionDimOrder, "city"), slices.Index(sessionDimOrder, "country")
 
 func newSessionGroups() *sessionGroups {
 	g := &sessionGroups{byCity: map[[2]string]uint32{}, confs: map[[16]byte][]uint32{}}
@@ -192,7 +187,7 @@ func newSessionGroups() *sessionGroups {
 	return g
 }
 
-// ids are a session's groups, one per dimension, from its values in sessionDimCols order.
+// ids are a session's groups, one per dimension, from its values in sessionDimOrder order.
 func (g *sessionGroups) ids(v [6]string) [6]uint32 {
 	var out [6]uint32
 	for d, val := range v {
@@ -222,7 +217,7 @@ func (g *sessionGroups) group(d int, k [2]string) uint32 {
 	} else {
 		g.byValue[d][k[0]] = i
 	}
-	g.groups = append(g.groups, groupSums{dim: sessionDimCols[d].name, value: k[0], country: k[1]})
+	g.groups = append(g.groups, groupSums{dim: sessionDimOrder[d], value: k[0], country: k[1]})
 	return i
 }
 
@@ -249,7 +244,7 @@ func (g *sessionGroups) rows(conferences int64) map[string][]breakdownRow {
 		}
 	}
 	if none := conferences - int64(len(g.confs)); none > 0 {
-		for d := range sessionDimCols {
+		for d := range sessionDimOrder {
 			g.groups[g.group(d, [2]string{"none", ""})].conferences += none
 		}
 	}
