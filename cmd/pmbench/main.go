@@ -54,7 +54,7 @@ type config struct {
 	explain          int
 	explainOut       string
 	explainOnly      map[string]bool
-	skip             map[string]bool
+	skip, only       map[string]bool
 	onlyLoad         bool
 	prewarmCycles    int
 	prewarmInterval  int
@@ -93,8 +93,9 @@ func run() error {
 	var explainOnly string
 	flag.StringVar(&explainOnly, "explain-queries", "", "comma-separated queries (as named in the report, e.g. breakdown/browser) to which -explain is limited")
 	flag.BoolVar(&c.onlyLoad, "only-load", false, "run only the load runs (-concurrency): no per-query or per-dashboard runs, no plain SQL")
-	var skip string
+	var skip, only string
 	flag.StringVar(&skip, "skip", "", "comma-separated queries (as named in the report, e.g. quality,overview/mosP50) left out of every run")
+	flag.StringVar(&only, "only", "", "comma-separated queries (as named in the report) to run; every other is left out as with -skip")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the benchmark process")
 	flag.StringVar(&c.label, "label", "", "dataset label of the report (default: the database name)")
 	flag.IntVar(&c.prewarmCycles, "prewarm-cycles", 0, "after the other runs, run the plugin's pre-warmer as deployed (clock at -end) for N cycles and report what each cost")
@@ -119,18 +120,8 @@ func run() error {
 		}
 		c.conc = append(c.conc, n)
 	}
-	c.explainOnly = map[string]bool{}
-	for _, s := range strings.Split(explainOnly, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			c.explainOnly[s] = true
-		}
-	}
-	c.skip = map[string]bool{}
-	for _, s := range strings.Split(skip, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			c.skip[s] = true
-		}
-	}
+	c.explainOnly = nameSet(explainOnly)
+	c.skip, c.only = nameSet(skip), nameSet(only)
 	if c.runs < 1 || c.warmRuns < 1 {
 		return errors.New("-runs and -warm-runs must be at least 1")
 	}
@@ -187,6 +178,9 @@ func newBench(c config) (*bench, error) {
 	rp["default_transaction_read_only"] = "on"
 	rp["statement_timeout"] = strconv.Itoa(c.timeout * 1000)
 	rp["TimeZone"] = "UTC"
+	// Grafana's PostgreSQL data source writes the range into the SQL, so each statement is planned
+	// with its values; a prepared statement reused by pgx could get a generic plan instead.
+	rp["plan_cache_mode"] = "force_custom_plan"
 	plain, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, err
@@ -298,7 +292,7 @@ func (b *bench) run() error {
 	for _, d := range dashes {
 		if b.c.onlyLoad {
 			for _, q := range d.Distinct {
-				slow[q.Key] = b.c.skip[q.Name]
+				slow[q.Key] = b.c.skipped(q.Name)
 			}
 			continue
 		}
@@ -307,7 +301,7 @@ func (b *bench) run() error {
 			return err
 		}
 		for _, q := range d.Distinct {
-			if b.c.skip[q.Name] {
+			if b.c.skipped(q.Name) {
 				slow[q.Key] = true
 			}
 		}
@@ -384,7 +378,7 @@ type queryResult struct {
 func (b *bench) perQuery(d *dashboard, conf string) ([]*queryResult, error) {
 	var out []*queryResult
 	for _, q := range d.Distinct {
-		if b.c.skip[q.Name] {
+		if b.c.skipped(q.Name) {
 			logf("%s/%s: skipped (-skip)", d.Name, q.Name)
 			continue
 		}
@@ -758,4 +752,20 @@ func firstLine(s string) string {
 		s = s[:160] + "…"
 	}
 	return s
+}
+
+// nameSet reads a comma-separated list of query names.
+func nameSet(list string) map[string]bool {
+	m := map[string]bool{}
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			m[s] = true
+		}
+	}
+	return m
+}
+
+// skipped says whether -skip or -only leaves a query out.
+func (c *config) skipped(name string) bool {
+	return c.skip[name] || (len(c.only) > 0 && !c.only[name])
 }

@@ -81,7 +81,7 @@ func TestPoolConfigKeepsThePasswordOutOfStrings(t *testing.T) {
 		t.Errorf("conn config %s:%d %s %s", cc.Host, cc.Port, cc.Database, cc.User)
 	}
 	if cc.RuntimeParams["default_transaction_read_only"] != "on" || cc.RuntimeParams["statement_timeout"] != "12000" ||
-		cc.RuntimeParams["jit"] != "off" {
+		cc.RuntimeParams["jit"] != "off" || cc.RuntimeParams["plan_cache_mode"] != "force_custom_plan" {
 		t.Errorf("runtime params %v", cc.RuntimeParams)
 	}
 	if strings.Contains(cfg.ConnString(), "pa'ss") {
