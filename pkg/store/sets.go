@@ -84,8 +84,16 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
   FROM app_session s JOIN conference c ON c.id = s.conference_id WHERE `+and(preds...)+")")
 	}
 	if n.conn {
-		preds := append(parent(), "cn.is_active", "s.is_active", b.rangePred("cn", q), b.participantPred("cn.participant_id", f))
-		preds = append(preds, b.sessionDimPreds("s", f)...)
+		preds := append(parent(), "cn.is_active", b.rangePred("cn", q), b.participantPred("cn.participant_id", f))
+		// The session is joined only for dimension filters; otherwise its activity is all that is
+		// read, and the anti join hashes the few inactive sessions instead of every one (see sessionActive).
+		sessJoin := ""
+		if hasSessionDims(f) {
+			sessJoin = " JOIN app_session s ON s.id = cn.session_id"
+			preds = append(append(preds, "s.is_active"), b.sessionDimPreds("s", f)...)
+		} else {
+			preds = append(preds, sessionActive("cn"))
+		}
 		if len(f.IssueCode) > 0 {
 			preds = append(preds, "cn.id IN (SELECT i.connection_id FROM app_issue i WHERE i.is_active AND i.code = ANY("+b.p(f.IssueCode)+"::text[]))")
 		}
@@ -97,7 +105,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 			cols += ", " + setupTimesText("cn")
 		}
 		ctes = append(ctes, name("conn", len(f.Status) > 0)+materialized(n.connOnce && len(f.Status) == 0)+`SELECT `+cols+`
-  FROM app_connection cn JOIN app_session s ON s.id = cn.session_id JOIN conference c ON c.id = cn.conference_id
+  FROM app_connection cn`+sessJoin+` JOIN conference c ON c.id = cn.conference_id
   WHERE `+and(preds...)+")")
 	}
 

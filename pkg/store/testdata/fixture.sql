@@ -71,6 +71,7 @@ FROM (VALUES
  ('05', '05', '03', '04', '09', '2026-11-02 09:00Z', true,  'r',  '{"negotiations":[{"start_time":"2026-11-02T09:00:00Z","end_time":"2026-11-02T09:00:00.600Z","status":"connected","type":"initial"}]}'),
  ('06', '06', '04', '02', '01', '2026-11-02 15:00Z', true,  'h',  '{"negotiations":[{"start_time":"2026-11-02T15:00:00Z","end_time":"2026-11-02T15:00:00.100Z","status":"connected","type":"initial"}]}'),
  ('07', '07', '04', '02', '01', '2026-11-02 15:01Z', true,  'p',  '{}'),
+ ('08', '12', '08', '04', '03', '2026-11-02 10:00Z', true,  'r',  '{"negotiations":[{"start_time":"2026-11-02T10:00:00Z","end_time":"2026-11-02T10:00:05Z","status":"connected"}],"detected_tcp":true}'),
  ('09', '09', '06', '01', '02', '2026-11-03 09:00Z', true,  'r',  '{"negotiations":[{"start_time":"2026-11-03T09:00:00Z","end_time":"2026-11-03T09:00:09Z","status":"connected","type":"initial"}]}'),
  ('10', '06', '04', '02', '01', '2026-11-02 15:00Z', false, 'r',  '{"negotiations":[{"start_time":"2026-11-02T15:00:00Z","end_time":"2026-11-02T15:00:09Z","status":"connected","type":"initial"}]}'),
  ('11', '10', '07', '06', '01', '2026-11-01 00:31Z', true,  's',  '{"negotiations":[{"start_time":"2026-11-01T00:31:00Z","end_time":"2026-11-01T00:31:02Z","status":"connected","type":"initial"}]}'),
