@@ -56,6 +56,7 @@ type config struct {
 	explainOnly      map[string]bool
 	skip, only       map[string]bool
 	onlyLoad         bool
+	coldRunning      bool
 	prewarmCycles    int
 	prewarmInterval  int
 	cpuprofile       string
@@ -100,7 +101,13 @@ func run() error {
 	flag.StringVar(&c.label, "label", "", "dataset label of the report (default: the database name)")
 	flag.IntVar(&c.prewarmCycles, "prewarm-cycles", 0, "after the other runs, run the plugin's pre-warmer as deployed (clock at -end) for N cycles and report what each cost")
 	flag.IntVar(&c.prewarmInterval, "prewarm-interval", 60, "prewarmIntervalSeconds of -prewarm-cycles (the product default)")
+	var cold string
+	flag.StringVar(&cold, "cold", "new", "instance of a cold run: new (a new data source and pool, as after \"Save & test\") or running (one data source for the whole benchmark, its cache emptied before each cold run)")
 	flag.Parse()
+	if cold != "new" && cold != "running" {
+		return errors.New("-cold must be new or running")
+	}
+	c.coldRunning = cold == "running"
 	var err error
 	if c.end, err = time.Parse(time.RFC3339, end); err != nil {
 		return fmt.Errorf("-end: %w", err)
@@ -150,6 +157,9 @@ type bench struct {
 	jsonBase map[string]any
 	password string
 	version  int64
+	// running is the one data source of -cold running, kept for the whole benchmark.
+	running      *plugin.Datasource
+	runningMeter *dbMeter
 	plain    *pgxpool.Pool
 	rdb      *redis.Client
 	from, to time.Time
@@ -203,6 +213,9 @@ func newBench(c config) (*bench, error) {
 }
 
 func (b *bench) close() {
+	if b.running != nil {
+		b.running.Dispose()
+	}
 	b.mem.stop()
 	b.plain.Close()
 	_ = b.rdb.Close()
@@ -214,9 +227,17 @@ func logf(format string, a ...any) {
 
 // instance is a cold data source: a new settings version (so a new cache key space), an empty
 // Redis DB, a new pool opened by a health check (as after "Save & test"), no pre-warming.
+//
+// With -cold running, every cold run uses the same instance instead, its cache emptied (Redis
+// flushed) but its pool kept: a running Grafana whose cache does not hold the range, as when a
+// dashboard asks for a range or filter nobody asked for in the last minutes.
 func (b *bench) instance() (*plugin.Datasource, *dbMeter, error) {
 	if err := b.rdb.FlushDB(b.ctx).Err(); err != nil {
 		return nil, nil, fmt.Errorf("flush Redis DB %d: %w", b.c.redisDB, err)
+	}
+	if b.running != nil {
+		b.runningMeter.take()
+		return b.running, b.runningMeter, nil
 	}
 	b.version++
 	raw, _ := json.Marshal(b.jsonBase)
@@ -234,7 +255,17 @@ func (b *bench) instance() (*plugin.Datasource, *dbMeter, error) {
 	if res.Status == backend.HealthStatusError {
 		return nil, nil, fmt.Errorf("health check: %s", res.Message)
 	}
+	if b.c.coldRunning {
+		b.running, b.runningMeter = d, m
+	}
 	return d, m, nil
+}
+
+// release disposes of a cold run's instance unless it is the running one of -cold running.
+func (b *bench) release(d *plugin.Datasource) {
+	if d != b.running {
+		d.Dispose()
+	}
 }
 
 // result of one QueryData call with one query.
@@ -414,7 +445,7 @@ func (b *bench) perQuery(d *dashboard, conf string) ([]*queryResult, error) {
 			if res.err != nil {
 				r.err = firstLine(res.err.Error())
 				logf("%s/%s cold: error after %s: %s", d.Name, q.Name, fmtDur(res.dur), r.err)
-				inst.Dispose()
+				b.release(inst)
 				break
 			}
 			if res.status != "miss" {
@@ -433,7 +464,7 @@ func (b *bench) perQuery(d *dashboard, conf string) ([]*queryResult, error) {
 			if n := len(m.take()); n > 0 {
 				logf("%s/%s: %d statements reached PostgreSQL on warm runs", d.Name, q.Name, n)
 			}
-			inst.Dispose()
+			b.release(inst)
 			if i%2 == 0 {
 				b.runPlain(r, plain, conf)
 			}
@@ -592,7 +623,7 @@ func (b *bench) perDashboard(d *dashboard, conf string, slow map[string]bool) (*
 			wd, werrs := b.loadOnce(inst, ps)
 			r.warm, r.errs = append(r.warm, wd), r.errs+werrs
 		}
-		inst.Dispose()
+		b.release(inst)
 		pd := b.plainConcurrent(plain)
 		r.plain = append(r.plain, pd)
 		logf("dashboard %s run %d: cold %s (%d stmts, db %s), warm p50 %s, plain %s, errors %d", d.Name, i+1,
@@ -646,7 +677,7 @@ func (b *bench) load(d *dashboard, n int, slow map[string]bool) (*loadResult, er
 	if err != nil {
 		return nil, err
 	}
-	defer inst.Dispose()
+	defer b.release(inst)
 	runtime.GC()
 	b.mem.reset()
 	r := &loadResult{n: n, dash: d.Name, left: left, perType: map[string]int{}}

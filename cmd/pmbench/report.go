@@ -49,7 +49,11 @@ func (r *report) write() error {
 	p("- Tables: %s.", strings.Join(rows, "; "))
 	p("- Runs: %d cold and %d×%d warm per query and per dashboard (p95 of %d runs = nearest rank, i.e. the slowest run when runs < 20); queries slower than %s on their first cold run measured once and left out of the dashboard and load runs. Started %s, took %s.",
 		c.runs, c.runs, c.warmRuns, c.runs, c.slow, r.start.UTC().Format(time.RFC3339), r.finish.Sub(r.start).Round(time.Second))
-	p("- Cold = new data source instance, new settings version, Redis DB %d flushed, pool opened by a health check; warm = the same instance again (Redis hit). PostgreSQL's buffers are warm in both (no restart between runs). Plain SQL = plainsql.go on a plain pgx pool, %d connections, no cache.", c.redisDB, c.maxConns)
+	cold := "new data source instance, new settings version, Redis DB %d flushed, pool opened by a health check"
+	if c.coldRunning {
+		cold = "`-cold running`: one data source instance for the whole benchmark (pool kept), Redis DB %d flushed before each cold run"
+	}
+	p("- Cold = "+cold+"; warm = the same instance again (Redis hit). PostgreSQL's buffers are warm in both (no restart between runs). Plain SQL = plainsql.go on a plain pgx pool, %d connections, no cache.", c.redisDB, c.maxConns)
 	p("- Redis floor (median of 300): PING %s, GET 1 KiB %s, GET 64 KiB %s.", fmtDur(r.redis.ping), fmtDur(r.redis.get), fmtDur(r.redis.get64k))
 	p("- Plugin process: peak RSS %s (getrusage, the whole benchmark incl. plain SQL rows).", fmtBytes(uint64(r.maxRSS)))
 	if r.conference != "" {
