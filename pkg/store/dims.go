@@ -205,12 +205,16 @@ func setupMs(cn string) string {
 }
 
 // setupTimesText is what setupMs reads, unvalidated: the start and end time of a connection's first
-// negotiation as text (setup_start, setup_end), both NULL unless that negotiation connected.
-func setupTimesText(cn string) string {
-	n := cn + ".connection_info -> 'negotiations' -> 0"
-	ok := `jsonb_typeof(` + cn + `.connection_info -> 'negotiations') = 'array' AND ` + n + ` ->> 'status' = 'connected'`
-	return `CASE WHEN ` + ok + ` THEN ` + n + ` ->> 'start_time' END AS setup_start,
-  CASE WHEN ` + ok + ` THEN ` + n + ` ->> 'end_time' END AS setup_end`
+// negotiation as text (setup_start, setup_end), both NULL unless that negotiation connected. The
+// lateral (joined after cn) finds the first negotiation once per connection instead of four times
+// in the column expressions (setup times, 7 days of seed7: 89 -> 76-80 ms of SQL; 30 days of seed30
+// -5 to -8 %); OFFSET 0 keeps the planner from folding it back into them.
+func setupTimesText(cn string) (lateral, cols string) {
+	lateral = ` CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(` + cn + `.connection_info -> 'negotiations') = 'array'
+    THEN ` + cn + `.connection_info -> 'negotiations' -> 0 END AS n0 OFFSET 0) neg`
+	ok := `neg.n0 ->> 'status' = 'connected'`
+	return lateral, `CASE WHEN ` + ok + ` THEN neg.n0 ->> 'start_time' END AS setup_start,
+  CASE WHEN ` + ok + ` THEN neg.n0 ->> 'end_time' END AS setup_end`
 }
 
 func escapeLike(s string) string {

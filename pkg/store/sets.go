@@ -101,11 +101,14 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		if n.setup {
 			cols += ", " + setupMs("cn") + "::float8 AS setup_ms"
 		}
+		lateral := ""
 		if n.setupText {
-			cols += ", " + setupTimesText("cn")
+			var setupCols string
+			lateral, setupCols = setupTimesText("cn")
+			cols += ", " + setupCols
 		}
 		ctes = append(ctes, name("conn", len(f.Status) > 0)+materialized(n.connOnce && len(f.Status) == 0)+`SELECT `+cols+`
-  FROM app_connection cn`+sessJoin+` JOIN conference c ON c.id = cn.conference_id
+  FROM app_connection cn`+lateral+sessJoin+` JOIN conference c ON c.id = cn.conference_id
   WHERE `+and(preds...)+")")
 	}
 
