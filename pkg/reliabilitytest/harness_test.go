@@ -15,9 +15,11 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peermetrics/grafana-datasource/pkg/plugintest"
 	"github.com/peermetrics/grafana-datasource/pkg/schema"
+	"github.com/peermetrics/grafana-datasource/pkg/settings"
 	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
 
@@ -310,4 +312,34 @@ func rowCount(fs data.Frames) int {
 		n += r
 	}
 	return n
+}
+
+// settingsPool opens a pool on a fixture database the way the plugin does (settings.Load, then
+// settings.PoolConfig), with extra JSON settings and, unless 0, maxConns connections.
+func settingsPool(ctx context.Context, t *testing.T, extraJSON string, maxConns int32) (*pgxpool.Pool, settings.Settings) {
+	t.Helper()
+	db := fixtureDB(t)
+	host, user := testdb.HostPort()
+	if extraJSON != "" {
+		extraJSON = ", " + extraJSON
+	}
+	cfg, err := settings.Load(backend.DataSourceInstanceSettings{
+		JSONData: []byte(`{"host": "` + host + `", "database": "` + db.Name + `", "user": "` + user + `"` + extraJSON + `}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := cfg.PoolConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxConns > 0 {
+		pc.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, cfg
 }

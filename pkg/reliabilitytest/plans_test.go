@@ -6,12 +6,9 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peermetrics/grafana-datasource/pkg/query"
-	"github.com/peermetrics/grafana-datasource/pkg/settings"
 	"github.com/peermetrics/grafana-datasource/pkg/store"
-	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
 
 // TestRepeatedStatementsKeepCustomPlans: pgx prepares each statement once per connection, and
@@ -20,26 +17,9 @@ import (
 // settings.PoolConfig, the same query run eight times must have been planned with its values every
 // time, as pg_prepared_statements counts on that connection.
 func TestRepeatedStatementsKeepCustomPlans(t *testing.T) {
-	db := fixtureDB(t)
-	host, user := testdb.HostPort()
-	cfg, err := settings.Load(backend.DataSourceInstanceSettings{
-		JSONData: []byte(`{"host": "` + host + `", "database": "` + db.Name + `", "user": "` + user + `"}`),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := cfg.PoolConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc.MaxConns = 1
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool, cfg := settingsPool(ctx, t, "", 1)
 	st := store.New(pool, store.Scope{}, cfg.Thresholds)
 	end := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	const runs = 8

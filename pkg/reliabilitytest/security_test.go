@@ -10,9 +10,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/peermetrics/grafana-datasource/pkg/settings"
 	"github.com/peermetrics/grafana-datasource/pkg/testdb"
 )
 
@@ -109,25 +107,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 // through it is refused by PostgreSQL with SQLSTATE 25006 (read_only_sql_transaction), even by a
 // superuser and even inside an explicit transaction.
 func TestSessionsAreReadOnly(t *testing.T) {
-	db := fixtureDB(t)
-	host, user := testdb.HostPort()
-	cfg, err := settings.Load(backend.DataSourceInstanceSettings{
-		JSONData: []byte(`{"host": "` + host + `", "database": "` + db.Name + `", "user": "` + user + `", "queryTimeoutSeconds": 7}`),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := cfg.PoolConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool, _ := settingsPool(ctx, t, `"queryTimeoutSeconds": 7`, 0)
 	for setting, want := range map[string]string{"default_transaction_read_only": "on", "transaction_read_only": "on",
 		"statement_timeout": "7s", "TimeZone": "UTC", "application_name": "grafana-peermetrics-datasource"} {
 		var got string
