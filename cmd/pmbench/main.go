@@ -160,11 +160,11 @@ type bench struct {
 	// running is the one data source of -cold running, kept for the whole benchmark.
 	running      *plugin.Datasource
 	runningMeter *dbMeter
-	plain    *pgxpool.Pool
-	rdb      *redis.Client
-	from, to time.Time
-	mem      *memSampler
-	rep      *report
+	plain        *pgxpool.Pool
+	rdb          *redis.Client
+	from, to     time.Time
+	mem          *memSampler
+	rep          *report
 }
 
 func newBench(c config) (*bench, error) {
@@ -410,7 +410,7 @@ func (b *bench) perQuery(d *dashboard, conf string) ([]*queryResult, error) {
 	var out []*queryResult
 	for _, q := range d.Distinct {
 		if b.c.skipped(q.Name) {
-			logf("%s/%s: skipped (-skip)", d.Name, q.Name)
+			logf("%s/%s: skipped (-skip, -only)", d.Name, q.Name)
 			continue
 		}
 		r := &queryResult{dash: d.Name, q: q}

@@ -264,8 +264,9 @@ func (s *Settings) PoolConfig() (*pgxpool.Config, error) {
 	// pgx prepares and caches each statement per connection; after five executions PostgreSQL may
 	// switch a prepared statement to a generic plan, planned without the time range's values. The
 	// plugin runs the same texts over and over (panels, pre-warming) with moving ranges, and those
-	// generic plans were 1.2-2.5x slower (7 days of seed7: conferences 115 -> 200-240 ms, setup
-	// times 115 -> 170 ms, breakdown 230 -> 280 ms). Planning each execution costs about 1 ms.
+	// generic plans were 1.2-2.5x slower (7 days of seed7 on one connection: conferences 80-120 ->
+	// 195-300 ms, setup times 110-125 -> 165-190 ms, breakdown 225-250 -> 270-295 ms). Planning each
+	// execution costs 0.5-2 ms.
 	rp["plan_cache_mode"] = "force_custom_plan"
 	return cfg, nil
 }

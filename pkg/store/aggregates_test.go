@@ -26,7 +26,8 @@ import (
 //	C8 (day 2, 40 s), C5 (day 3, 30 s), C11 (day 3, 3600 s), C12 (day 3, 700 s, no session);
 //	C6 is soft-deleted, C7 starts the day before (its session S10 and connection K11 are in range).
 //	sessions S1-S8, S10, S11, S15, S16, S17 (S17 is the SFU participant's, S9 is under C6, S12 is
-//	soft-deleted); connections K1-K7, K11, K12, K14, K17 (K9 under C6, K10 soft-deleted).
+//	soft-deleted); connections K1-K7, K11, K12, K14, K17 (K9 under C6, K10 soft-deleted, K8 on
+//	soft-deleted S12).
 //	Statuses with issues attributed through connection/session: C1 warning, C2 error (connection_failed
 //	via K4), C3 ongoing, C4 error (custom_thing, type e), C5 error (no_connection via S8), C8 success
 //	(its ice_failed is soft-deleted), C11 warning (getusermedia_error), C12 success; C7 warning.

@@ -59,6 +59,7 @@ FROM (VALUES
 ) AS s(n, conf, part, created, active, browser, os, country, duration, sdk);
 
 -- Connections: (connection, session, conference, participant, peer, created, active, type, connection_info)
+-- K08 is active but on soft-deleted session S12: it never counts.
 INSERT INTO app_connection (id, created_at, is_active, type, state, connection_info, duration, session_id, conference_id, participant_id, peer_id)
 SELECT ('00000000-0000-4000-8000-000000000e' || k.n)::uuid, k.created::timestamptz, k.active, k.type, 'connected', k.info::jsonb, 0,
        ('00000000-0000-4000-8000-000000000d' || k.sess)::uuid, ('00000000-0000-4000-8000-000000000c' || k.conf)::uuid,
