@@ -38,6 +38,9 @@ type Datasource struct {
 	poolOnce sync.Once
 	pool     *pgxpool.Pool
 	poolErr  error
+	// statements is the pool as the store uses it (store.ParallelWhenAlone), one per data source so
+	// that it sees all of the data source's statements.
+	statements store.DB
 
 	redisOnce sync.Once
 	redis     redis.UniversalClient
@@ -106,18 +109,30 @@ func (d *Datasource) db() (*pgxpool.Pool, error) {
 		}
 		// NewWithConfig does not connect; connections are made (and re-made after an outage) on demand.
 		d.pool, d.poolErr = pgxpool.NewWithConfig(context.Background(), cfg)
+		if d.poolErr == nil {
+			d.statements = store.ParallelWhenAlone(d.pool)
+		}
 	})
 	return d.pool, d.poolErr
 }
 
-func (d *Datasource) store() (*store.Store, error) {
+func (d *Datasource) store() (*store.Store, error) { return d.newStore(false) }
+
+// newStore builds the store of one request. A background one (the pre-warmer's) sends its
+// statements to the pool directly, so that store.ParallelWhenAlone neither boosts nor counts them:
+// pre-warming does not take both cores, and a user's statement that starts during a cycle still
+// counts as alone.
+func (d *Datasource) newStore(background bool) (*store.Store, error) {
 	pool, err := d.db()
 	if err != nil {
 		return nil, err
 	}
-	var db store.DB = pool
+	db := d.statements
+	if background {
+		db = pool
+	}
 	if d.wrapDB != nil {
-		db = d.wrapDB(pool)
+		db = d.wrapDB(db)
 	}
 	return store.New(db, store.Scope{AppIDs: d.settings.AppIDs, OrganizationID: d.settings.OrganizationID}, d.settings.Thresholds).
 		WithShare(d.shared).WithInflight(d.loads.Do), nil

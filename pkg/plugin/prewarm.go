@@ -182,7 +182,7 @@ func (w *prewarmer) cycle(parent context.Context) (string, error) {
 // that would expire before the next cycle. It returns how many queries were warmed.
 func (w *prewarmer) warm(ctx context.Context) (int, error) {
 	d := w.d
-	st, err := d.store()
+	st, err := d.newStore(true)
 	if err != nil {
 		return 0, err
 	}
