@@ -118,11 +118,21 @@ func (d *Datasource) db() (*pgxpool.Pool, error) {
 
 func (d *Datasource) store() (*store.Store, error) { return d.newStore(false) }
 
-// newStore builds the store of one request. A background one (the pre-warmer's) sends its
-// statements to the pool directly, so that store.ParallelWhenAlone neither boosts nor counts them:
-// pre-warming does not take both cores, and a user's statement that starts during a cycle still
-// counts as alone.
+// newStore builds the store of one request over statementDB(background).
 func (d *Datasource) newStore(background bool) (*store.Store, error) {
+	db, err := d.statementDB(background)
+	if err != nil {
+		return nil, err
+	}
+	return store.New(db, store.Scope{AppIDs: d.settings.AppIDs, OrganizationID: d.settings.OrganizationID}, d.settings.Thresholds).
+		WithShare(d.shared).WithInflight(d.loads.Do), nil
+}
+
+// statementDB is where a request sends its statements (through wrapDB when set). Background work
+// (the pre-warmer) goes to the pool directly, so that store.ParallelWhenAlone neither boosts nor
+// counts it: pre-warming does not take both cores, and a user's statement that starts during a
+// cycle still counts as alone.
+func (d *Datasource) statementDB(background bool) (store.DB, error) {
 	pool, err := d.db()
 	if err != nil {
 		return nil, err
@@ -134,8 +144,7 @@ func (d *Datasource) newStore(background bool) (*store.Store, error) {
 	if d.wrapDB != nil {
 		db = d.wrapDB(db)
 	}
-	return store.New(db, store.Scope{AppIDs: d.settings.AppIDs, OrganizationID: d.settings.OrganizationID}, d.settings.Thresholds).
-		WithShare(d.shared).WithInflight(d.loads.Do), nil
+	return db, nil
 }
 
 // Dispose stops pre-warming (waiting for a running cycle to end) and closes the pool and the Redis

@@ -240,13 +240,9 @@ func (d *Datasource) activeApps(ctx context.Context) ([]string, error) {
 	if len(d.settings.AppIDs) == 1 {
 		return nil, nil
 	}
-	pool, err := d.db()
+	db, err := d.statementDB(true)
 	if err != nil {
 		return nil, err
-	}
-	var db store.DB = pool
-	if d.wrapDB != nil {
-		db = d.wrapDB(pool)
 	}
 	args := []any{d.now().Add(-prewarmActiveWindow)}
 	conds := []string{"a.is_active"}
