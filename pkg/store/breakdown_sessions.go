@@ -70,48 +70,39 @@ func cmpDesc(a, b int64) int {
 // in SQL took GROUPING SETS over the sessions plus count(DISTINCT conference) per set, whose sorts
 // spilled at work_mem 4 MB (seed30, 30 days: 0.8 s of 3.4 s); hashing the rows here costs less
 // than their sort (with geoCoord and issueConnActive: 30 days 3.3 → 2.0 s, 7 days 0.55 → 0.3 s).
-// Rows: kind 's', a session of the range with its issues, flagged when its conference is in the
-// range's conferences too; kind 'g', another session of such a conference (created outside the
-// range, or left out of sess by an issue-code filter), which only adds to the conference counts;
-// kind 'n', the number of conferences (in issues).
+// Rows: kind 's', a session of the range (sess) with its issues, flagged when its conference is in
+// the range's conferences too; kind 'g', another session of such a conference (created outside the
+// range, or not in sess because sess is narrowed by an issue code), which only adds to the
+// conference counts; kind 'n', the number of conferences (in issues).
 func (s *Store) sessionBreakdownAll(ctx context.Context, q query.Query) (sessionBreakdown, error) {
 	b := &sqlb{}
 	f := q.Filters
-	var sessCols []string
+	var dimCols, sessCols []string
 	for _, d := range sessionDimOrder {
+		dimCols = append(dimCols, dim(d, "gs"))
 		sessCols = append(sessCols, sessDim(d, "sess"))
 	}
-	// A conference's groups come from all its active sessions that match the session filters. Without
-	// an issue-code filter sess holds them all (sessOfConfs: those created outside the range too,
-	// in_range false); a row of sess belongs to a conference of conf exactly when that conference was
-	// created in the range (conf_in_range): sess has conf's conference filters, and a session matching
-	// the session filters makes its conference match them. An issue-code filter narrows sess, so the
-	// conferences' other sessions are read again from app_session.
-	merged := len(f.IssueCode) == 0
-	n := need{conf: true, sess: true, sessDims: true, sessGeo: true, sessConfInRange: merged, sessOfConfs: merged, confOnce: merged}
-	kindSQL, inConfSQL, other := "'s'", "false", ""
-	if merged {
-		kindSQL, inConfSQL = "CASE WHEN sess.in_range THEN 's' ELSE 'g' END", "sess.conf_in_range"
+	gpreds := append([]string{"gs.is_active"}, b.sessionDimPreds("gs", f)...)
+	gpreds = append(gpreds, b.participantPred("gs.participant_id", f))
+	// A conference's groups come from all its active sessions that match the session filters. Those
+	// created in the range are rows of sess already, unless sess is narrowed by an issue-code filter;
+	// only the others are read again from app_session. A row of sess belongs to a conference of conf
+	// exactly when that conference was created in the range (conf_in_range): sess has conf's
+	// conference filters, and a session matching the session filters makes its conference match them.
+	inConfSQL := "false"
+	if len(f.IssueCode) == 0 {
+		inConfSQL = "sess.conf_in_range"
+		gpreds = append(gpreds, "(gs.created_at < "+b.p(q.From)+" OR gs.created_at >= "+b.p(q.To)+" OR gs.created_at IS NULL)")
 	}
-	ctes := b.entityCTEs(q, s.scope, n)
-	if !merged {
-		var dimCols []string
-		for _, d := range sessionDimOrder {
-			dimCols = append(dimCols, dim(d, "gs"))
-		}
-		gpreds := append([]string{"gs.is_active"}, b.sessionDimPreds("gs", f)...)
-		gpreds = append(gpreds, b.participantPred("gs.participant_id", f))
-		other = `
-UNION ALL SELECT 'g', gs.conference_id, true, ` + strings.Join(dimCols, ", ") + `, NULL, NULL, NULL, NULL
-  FROM app_session gs JOIN conf ge ON ge.id = gs.conference_id WHERE ` + and(gpreds...)
-	}
-	sql := ctes + `,
+	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, sessDims: true, sessGeo: true, sessConfInRange: len(f.IssueCode) == 0}) + `,
 si AS (SELECT i.session_id, count(*) AS issues, bool_or(i.type = 'e') AS has_error FROM app_issue i
   JOIN sess ss ON ss.id = i.session_id
   WHERE i.is_active AND ` + and(issueConnActive("i"), b.issueCodePred("i", f)) + `
   GROUP BY 1)
-SELECT ` + kindSQL + `, sess.conference_id, ` + inConfSQL + `, ` + strings.Join(sessCols, ", ") + `, si.issues, si.has_error, sess.la0, sess.lo0
-  FROM sess LEFT JOIN si ON si.session_id = sess.id` + other + `
+SELECT 's', sess.conference_id, ` + inConfSQL + `, ` + strings.Join(sessCols, ", ") + `, si.issues, si.has_error, sess.la0, sess.lo0
+  FROM sess LEFT JOIN si ON si.session_id = sess.id
+UNION ALL SELECT 'g', gs.conference_id, true, ` + strings.Join(dimCols, ", ") + `, NULL, NULL, NULL, NULL
+  FROM app_session gs JOIN conf ge ON ge.id = gs.conference_id WHERE ` + and(gpreds...) + `
 UNION ALL SELECT 'n', NULL, false, '', '', '', '', '', '', count(*), NULL, NULL, NULL FROM conf`
 	rows, err := s.db.Query(ctx, sql, b.args...)
 	if err != nil {

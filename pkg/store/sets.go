@@ -20,18 +20,15 @@ import (
 // written without MATERIALIZED, so that the planner computes only the columns read and skips the
 // tuplestore (setup times, 7 days of seed7: 207 → 144 ms of SQL; the overview skips detected_tcp's
 // JSON for every connection; durationHistogram, 30 days of seed30: 48 → 27 ms).
-// sessOfConfs widens sess to the sessions created outside the range whose conference was created in
-// it, and adds in_range (true for the range's own sessions); a statement that needs both reads
-// app_session once instead of twice (session breakdown: 7 days of seed7 162 → 145 ms of SQL).
 type need struct {
-	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, sessOfConfs, setup, setupText, confOnce, connOnce bool
+	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, setup, setupText, confOnce, connOnce bool
 }
 
 // entityCTEs writes the filtered entity sets most statements start from, each on its own
 // created_at (SPEC §3):
 //
 //	conf(id, status, ongoing, duration, created_at)          conferences
-//	sess(id, conference_id, participant_id, duration, created_at, app_version, webrtc_sdk[, d_browser…d_sdk][, la0, lo0][, conf_in_range][, in_range]) sessions
+//	sess(id, conference_id, participant_id, duration, created_at, app_version, webrtc_sdk[, d_browser…d_sdk][, la0, lo0][, conf_in_range]) sessions
 //	conn(id, session_id, conference_id, type, state, detected_tcp, created_at[, setup_ms][, setup_start, setup_end]) connections
 //
 // Filters apply where their dimension exists: session dimensions to a session itself, to a
@@ -75,11 +72,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		return append(preds, b.confOwnPreds("c", f)...)
 	}
 	if n.sess {
-		inRange := b.rangePred("s", q)
-		if n.sessOfConfs {
-			inRange = "(" + inRange + " OR " + b.rangePred("c", q) + ")"
-		}
-		preds := append(parent(), "s.is_active", inRange, b.participantPred("s.participant_id", f))
+		preds := append(parent(), "s.is_active", b.rangePred("s", q), b.participantPred("s.participant_id", f))
 		preds = append(preds, b.sessionDimPreds("s", f)...)
 		if len(f.IssueCode) > 0 {
 			preds = append(preds, "s.id IN (SELECT i.session_id FROM app_issue i WHERE i.is_active AND i.code = ANY("+b.p(f.IssueCode)+"::text[]))")
@@ -95,9 +88,6 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		}
 		if n.sessConfInRange {
 			cols += ", " + b.rangePred("c", q) + " AS conf_in_range"
-		}
-		if n.sessOfConfs {
-			cols += ", " + b.rangePred("s", q) + " AS in_range"
 		}
 		ctes = append(ctes, name("sess", len(f.Status) > 0)+` AS MATERIALIZED (SELECT `+cols+`
   FROM app_session s JOIN conference c ON c.id = s.conference_id WHERE `+and(preds...)+")")
