@@ -334,11 +334,12 @@ func chunkSpan(q query.Query) time.Duration {
 // are its buckets') that were not cached yet, with the historic TTL unless they may still change.
 func (d *Datasource) storeBuckets(ctx context.Context, q query.Query, fs data.Frames, starts []time.Time, keys []string, cached []data.Frames, step time.Duration, cutoff time.Time) {
 	historic, volatile := map[string][]byte{}, map[string][]byte{}
+	pieces := splitFrames(fs, starts, step)
 	for i, s := range starts {
 		if cached[i] != nil || s.Add(step).After(cutoff) {
 			continue
 		}
-		piece := sliceFrames(fs, s, s.Add(step))
+		piece := pieces[i]
 		b, err := cache.EncodeFrames(piece)
 		if err != nil {
 			continue

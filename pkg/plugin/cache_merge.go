@@ -36,42 +36,60 @@ func timeAt(fld *data.Field, i int) (time.Time, bool) {
 	return t, ok
 }
 
-// sliceFrames keeps the rows of each frame whose time lies in [from, to), with every field (names,
-// labels, config with its links) and the frame meta, so a piece stands on its own in the cache.
-func sliceFrames(fs data.Frames, from, to time.Time) data.Frames {
-	out := make(data.Frames, 0, len(fs))
+// splitFrames cuts frames into one piece per bucket [starts[i], starts[i]+step) (starts contiguous,
+// step apart): each piece keeps the rows of each frame whose time lies in its bucket, with every
+// field (names, labels, config with its links) and the frame meta, so that it stands on its own in
+// the cache. One pass over the rows: a pass over every row per bucket was quadratic
+// (BenchmarkSplitFrames, 1,440 buckets: 68 -> 1.2 ms; a cold 1-day conferenceStatus in pmbench spent
+// ~150 ms of CPU there).
+func splitFrames(fs data.Frames, starts []time.Time, step time.Duration) []data.Frames {
+	pieces := make([]data.Frames, len(starts))
+	for i := range pieces {
+		pieces[i] = make(data.Frames, 0, len(fs))
+	}
+	if len(starts) == 0 {
+		return pieces
+	}
+	rows := make([][]int, len(starts))
 	for _, f := range fs {
 		ti := timeField(f)
-		nf := data.NewFrame(f.Name)
-		nf.RefID = f.RefID
-		nf.Meta = f.Meta
-		for _, fld := range f.Fields {
-			c := data.NewFieldFromFieldType(fld.Type(), 0)
-			c.Name, c.Labels, c.Config = fld.Name, fld.Labels, fld.Config
-			nf.Fields = append(nf.Fields, c)
+		for i := range rows {
+			rows[i] = rows[i][:0]
 		}
 		for r := 0; r < f.Rows(); r++ {
 			t, ok := timeAt(f.Fields[ti], r)
-			if !ok || t.Before(from) || !t.Before(to) {
+			if !ok || t.Before(starts[0]) {
 				continue
 			}
-			for i, fld := range f.Fields {
-				nf.Fields[i].Append(fld.CopyAt(r))
+			if i := int(t.Sub(starts[0]) / step); i < len(starts) {
+				rows[i] = append(rows[i], r)
 			}
 		}
-		// A series without any value in this piece (a group the store reported for other buckets of
-		// its range) is left out, as the store would leave it out for this range alone; merging fills
-		// it back with zeros or nulls where another piece has it.
-		kept := nf.Fields[:0]
-		for _, fld := range nf.Fields {
-			if len(fld.Labels) == 0 || !allEmpty(fld) {
-				kept = append(kept, fld)
-			}
+		for i := range pieces {
+			pieces[i] = append(pieces[i], framePiece(f, rows[i]))
 		}
-		nf.Fields = kept
-		out = append(out, nf)
 	}
-	return out
+	return pieces
+}
+
+// framePiece copies rows of f into a frame of its own. A series without any value in the piece (a
+// group the store reported for other buckets of its range) is left out, as the store would leave it
+// out for this range alone; merging fills it back with zeros or nulls where another piece has it.
+func framePiece(f *data.Frame, rows []int) *data.Frame {
+	nf := data.NewFrame(f.Name)
+	nf.RefID = f.RefID
+	nf.Meta = f.Meta
+	for _, fld := range f.Fields {
+		c := data.NewFieldFromFieldType(fld.Type(), len(rows))
+		c.Name, c.Labels, c.Config = fld.Name, fld.Labels, fld.Config
+		for k, r := range rows {
+			c.Set(k, fld.CopyAt(r))
+		}
+		if len(c.Labels) == 0 || !allEmpty(c) {
+			nf.Fields = append(nf.Fields, c)
+		}
+	}
+	return nf
 }
 
 // allEmpty reports whether every value of a field is null or zero.
