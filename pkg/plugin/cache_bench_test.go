@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,25 +39,7 @@ var benchBodies = []string{
 //
 //	PM_BENCH=1 PM_BENCH_PROFILE=demo go test -run '^$' -bench BenchmarkQueryTypes -benchtime 5x ./pkg/plugin/
 func BenchmarkQueryTypes(b *testing.B) {
-	if os.Getenv("PM_BENCH") != "1" {
-		b.Skip("set PM_BENCH=1 to run the query benchmark")
-	}
-	profile := os.Getenv("PM_BENCH_PROFILE")
-	if profile == "" {
-		profile = "tiny"
-	}
-	cfg, ok := seed.Profiles[profile]
-	if !ok {
-		b.Fatalf("unknown seed profile %q", profile)
-	}
-	if cfg.End.IsZero() {
-		cfg.End = time.Now().UTC().Truncate(time.Hour)
-	}
-	ctx := context.Background()
-	db := testdb.New(b)
-	if _, err := seed.GenerateURL(ctx, db.URL, cfg); err != nil {
-		b.Fatal(err)
-	}
+	db, cfg := benchSeed(b)
 	from, to := cfg.End.Add(-time.Duration(cfg.Days)*24*time.Hour), cfg.End
 	now := func() time.Time { return to.Add(2 * time.Hour) }
 	mk := func(uid string) *Datasource {
@@ -89,6 +72,63 @@ func BenchmarkQueryTypes(b *testing.B) {
 				if _, st := runOne(b, d, q); st != "hit" {
 					b.Fatalf("warm load was %s", st)
 				}
+			}
+		})
+	}
+}
+
+// benchSeed generates the database of the PM_BENCH_PROFILE seed profile (tiny by default) for a
+// benchmark, which runs only with PM_BENCH=1.
+func benchSeed(b *testing.B) (*testdb.DB, seed.Config) {
+	if os.Getenv("PM_BENCH") != "1" {
+		b.Skip("set PM_BENCH=1 to run the query benchmarks")
+	}
+	profile := os.Getenv("PM_BENCH_PROFILE")
+	if profile == "" {
+		profile = "tiny"
+	}
+	cfg, ok := seed.Profiles[profile]
+	if !ok {
+		b.Fatalf("unknown seed profile %q", profile)
+	}
+	if cfg.End.IsZero() {
+		cfg.End = time.Now().UTC().Truncate(time.Hour)
+	}
+	db := testdb.New(b)
+	if _, err := seed.GenerateURL(context.Background(), db.URL, cfg); err != nil {
+		b.Fatal(err)
+	}
+	return db, cfg
+}
+
+// BenchmarkBucketedRefresh measures what a dashboard refreshing every minute costs per bucketed panel:
+// the last day at 1-minute steps (1,440 buckets), each iteration one minute later than the last, so
+// that the whole-range entry misses, 1,439 buckets come from the cache (in-process here) and one is
+// computed. The first, cold load runs before the timer. Example:
+//
+//	PM_BENCH=1 PM_BENCH_PROFILE=demo go test -run '^$' -bench BenchmarkBucketedRefresh -benchtime 20x ./pkg/plugin/
+func BenchmarkBucketedRefresh(b *testing.B) {
+	db, cfg := benchSeed(b)
+	for _, body := range []string{
+		`{"queryType":"conferenceStatus"}`,
+		`{"queryType":"timeseries","metric":"sessions","groupBy":"country"}`,
+	} {
+		b.Run(body, func(b *testing.B) {
+			end := cfg.End.Add(-12 * time.Hour) // buckets on both sides hold data
+			var clock atomic.Int64
+			clock.Store(end.Add(10 * time.Minute).UnixNano())
+			s := testSettings(b, db, fmt.Sprint("bench-refresh-", time.Now().UnixNano()), nil, map[string]any{"appIds": []string{}})
+			d := newDatasource(s, nil, options{now: func() time.Time { return time.Unix(0, clock.Load()) }, noPrewarm: true})
+			defer d.Dispose()
+			load := func(to time.Time) {
+				clock.Store(to.Add(10 * time.Minute).UnixNano())
+				if _, st := runOne(b, d, dq("A", body, to.Add(-24*time.Hour), to, time.Minute)); st != "miss" {
+					b.Fatalf("load was %s, want a miss of the whole range", st)
+				}
+			}
+			load(end)
+			for i := 1; b.Loop(); i++ {
+				load(end.Add(time.Duration(i) * time.Minute))
 			}
 		})
 	}
