@@ -47,6 +47,8 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		}
 		return set
 	}
+	// confIDs lists the conferences' ids for the status step.
+	confIDs := "SELECT id FROM conf0"
 	if n.conf {
 		preds := []string{"c.is_active", b.scopePred("c", s, q.AppID), b.rangePred("c", q)}
 		preds = append(preds, b.confOwnPreds("c", f)...)
@@ -57,12 +59,20 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 			cols += ", NULL::text AS status"
 		}
 		open := materialized(n.confOnce && !confStatus)
-		if !confStatus && len(f.IssueCode) == 0 && sessPred == "" {
-			// Without a status step or a filter through sessions or issues, conf is one scan of
+		if len(f.IssueCode) == 0 && sessPred == "" {
+			// Without a filter through sessions or issues, the conference set is one scan of
 			// conference: cheaper to repeat for each reader than to read from a materialized CTE,
-			// which keeps every plan node above it out of the parallel workers (issueSummary, 30 days
-			// of seed30: 490 -> 380 ms of SQL; 1 day 45-50 -> 34-37 ms).
-			open = " AS NOT MATERIALIZED ("
+			// which keeps every plan node above it out of the parallel workers and has no statistics
+			// for the planner (issueSummary, 30 days of seed30: 490 -> 380 ms of SQL; 1 day 45-50 ->
+			// 34-37 ms). With a status step conf0 stays materialized (its rows are read twice) but the
+			// step's issue aggregation gets the ids this way: from conf0 it joined every issue to every
+			// session before narrowing to the range's conferences (overview, 1 day of seed30: 374-382 ->
+			// 221-228 ms of SQL; 7 days 580 -> 465 ms; 30 days unchanged).
+			if confStatus {
+				confIDs = "SELECT c.id FROM conference c WHERE " + and(preds...)
+			} else {
+				open = " AS NOT MATERIALIZED ("
+			}
 		}
 		ctes = append(ctes, name("conf", confStatus)+open+"SELECT "+cols+" FROM conference c WHERE "+and(preds...)+")")
 	}
@@ -125,7 +135,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 	// conferences when the query filters on status.
 	var ids []string
 	if confStatus {
-		ids = append(ids, "SELECT id FROM conf0")
+		ids = append(ids, confIDs)
 	}
 	if len(f.Status) > 0 {
 		if n.sess {
@@ -140,7 +150,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		// Only the conferences need a status: compute it on conf0's rows, which carry ongoing,
 		// instead of a cstat set joined back to conf0 (conferenceStatus, 7 days of seed7: 119 → 107 ms).
 		conf := "SELECT conf0.*, " + statusCase("conf0") + " AS status FROM conf0\n  LEFT JOIN " +
-			issueFlags("SELECT id FROM conf0", true) + " ci ON ci.conference_id = conf0.id"
+			issueFlags(confIDs, true) + " ci ON ci.conference_id = conf0.id"
 		if len(f.Status) > 0 {
 			conf = "SELECT * FROM (" + conf + ") cs WHERE status = ANY(" + b.p(f.Status) + "::text[])"
 		}
