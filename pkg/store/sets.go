@@ -19,7 +19,8 @@ import (
 // conn once, in one place: unless a status step or filter makes it read twice, the set is then
 // written without MATERIALIZED, so that the planner computes only the columns read and skips the
 // tuplestore (setup times, 7 days of seed7: 207 → 144 ms of SQL; the overview skips detected_tcp's
-// JSON for every connection; durationHistogram, 30 days of seed30: 48 → 27 ms).
+// JSON for every connection; durationHistogram, 30 days of seed30: 48 → 27 ms). conf is inlined
+// however often it is read when no filter goes through sessions or issues (see entityCTEs).
 type need struct {
 	conf, sess, conn, status, sessDims, sessGeo, sessConfInRange, setup, setupText, confOnce, connOnce bool
 }
@@ -47,7 +48,8 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		}
 		return set
 	}
-	// confIDs lists the conferences' ids for the status step.
+	// confIDs lists the range's conference ids for the status step: conf0's, or conf0's predicates
+	// on conference (below).
 	confIDs := "SELECT id FROM conf0"
 	if n.conf {
 		preds := []string{"c.is_active", b.scopePred("c", s, q.AppID), b.rangePred("c", q)}
