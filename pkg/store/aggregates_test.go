@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -694,4 +695,34 @@ func TestFunnelHandCounted(t *testing.T) {
 	// App three: S14, K15 closed after 60 s with a connected negotiation; its gum error I17 stops it.
 	f = run(t, store.New(pool, store.Scope{AppIDs: []string{app3}}, settings.Thresholds{}), query.TypeFunnel, `{}`)[0]
 	checkNums(t, f, "sessions", 1, 0, 0, 0, 0, 0)
+}
+
+// A session's connections and issues may be stamped before the session itself (the API backdates
+// rows by the delay the SDK reports, clocks of API replicas differ) and before the range starts:
+// they still belong to the session, which the statements' lower bound on their created_at
+// (sincePred) must not cut off.
+func TestChildRowsStampedBeforeTheirSession(t *testing.T) {
+	pool := aggregatesPool(t)
+	st := app1Store(pool)
+	// K1 (S1's only connection) and I18 (S6's connection_disconnected), 12 hours before the range.
+	for _, sql := range []string{
+		`UPDATE app_connection SET created_at = '2026-10-31 12:00Z' WHERE id = '00000000-0000-4000-8000-000000000e01'`,
+		`UPDATE app_issue SET created_at = '2026-10-31 12:00Z' WHERE id = '00000000-0000-4000-8000-000000000f18'`,
+	} {
+		if _, err := pool.Exec(context.Background(), sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As in TestFunnelHandCounted: without K1, S1 would not attempt a connection (13, 8, 6, ...);
+	// without I18, S6 would be stable (..., 3).
+	f := run(t, st, query.TypeFunnel, `{}`)[0]
+	checkNums(t, f, "sessions", 13, 8, 7, 5, 4, 2)
+	// As in TestBreakdownHandCounted: Firefox's 3 issues are I09, I18 and I20.
+	f = run(t, st, query.TypeBreakdown, `{"groupBy":"browser"}`)[0]
+	checkStrs(t, f, "browser", "Chrome", "Firefox", "Safari", "unknown", "Edge", "none")
+	checkNums(t, f, "issues", 10, 3, 1, 0, 1, 0)
+	f = run(t, st, query.TypeBreakdown, `{"groupBy":"issueCode"}`)[0]
+	if got := nums(t, f, "issues")[slices.Index(strs(t, f, "issueCode"), "connection_disconnected")]; got != 1 {
+		t.Errorf("connection_disconnected issues = %v, want 1 (I18)", got)
+	}
 }

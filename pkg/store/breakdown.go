@@ -93,11 +93,11 @@ func runBreakdown(ctx context.Context, s *Store, q query.Query) (data.Frames, er
 		b.groupCTEs(q, kindConf, "conf", "gc"), b.groupCTEs(q, kindSess, "sess", "gs")) + `,
 si AS (SELECT i.session_id, count(*) AS issues, bool_or(i.type = 'e') AS has_error FROM app_issue i
   JOIN sess ss ON ss.id = i.session_id LEFT JOIN app_connection cn ON cn.id = i.connection_id
-  WHERE i.is_active AND (i.connection_id IS NULL OR cn.is_active) AND ` + codes + `
+  WHERE i.is_active AND ` + b.sincePred("i", q) + ` AND (i.connection_id IS NULL OR cn.is_active) AND ` + codes + `
   GROUP BY 1),
 sic AS (SELECT i.session_id, i.code, count(*) AS issues FROM app_issue i
   JOIN sess ss ON ss.id = i.session_id LEFT JOIN app_connection cn ON cn.id = i.connection_id
-  WHERE ` + sprintf("%t", gb == "issueCode") + ` AND i.is_active AND (i.connection_id IS NULL OR cn.is_active) AND ` + codes + `
+  WHERE ` + sprintf("%t", gb == "issueCode") + ` AND i.is_active AND ` + b.sincePred("i", q) + ` AND (i.connection_id IS NULL OR cn.is_active) AND ` + codes + `
   GROUP BY 1, 2),
 sa AS (SELECT COALESCE(g.grp, 'none') AS grp, COALESCE(g.grp2, '') AS grp2, count(*) AS sessions,
     COALESCE(sum(` + map[bool]string{true: "sic.issues", false: "si.issues"}[gb == "issueCode"] + `), 0) AS issues,

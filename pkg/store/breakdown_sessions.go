@@ -97,7 +97,7 @@ func (s *Store) sessionBreakdownAll(ctx context.Context, q query.Query) (session
 	sql := b.entityCTEs(q, s.scope, need{conf: true, sess: true, sessDims: true, sessGeo: true, sessConfInRange: len(f.IssueCode) == 0}) + `,
 si AS (SELECT i.session_id, count(*) AS issues, bool_or(i.type = 'e') AS has_error FROM app_issue i
   JOIN sess ss ON ss.id = i.session_id
-  WHERE i.is_active AND ` + and(issueConnActive("i"), b.issueCodePred("i", f)) + `
+  WHERE i.is_active AND ` + and(b.sincePred("i", q), issueConnActive("i"), b.issueCodePred("i", f)) + `
   GROUP BY 1)
 SELECT 's', sess.conference_id, ` + inConfSQL + `, ` + strings.Join(sessCols, ", ") + `, si.issues, si.has_error, sess.la0, sess.lo0
   FROM sess LEFT JOIN si ON si.session_id = sess.id

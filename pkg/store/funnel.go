@@ -43,19 +43,20 @@ func runFunnel(ctx context.Context, s *Store, q query.Query) (data.Frames, error
 	// the range too (≈ 70 ms for all 390k).
 	// fgum and fbad list the sessions of every matching issue, not only sess's (the LEFT JOINs keep
 	// sess's anyway): joining the issues to sess first cost more (30 d of seed30: 1.51-1.60 → 1.44-1.55 s).
+	// fk, fgum and fbad skip rows older than sess's sessions can have (sincePred).
 	num := func(key string) string {
 		return "(CASE WHEN jsonb_typeof(y.c -> '" + key + "') = 'number' THEN (y.c -> '" + key + "')::float8 END)"
 	}
 	sql := b.entityCTEs(q, s.scope, need{sess: true}) + `,
 fgum AS (SELECT DISTINCT i.session_id FROM app_issue i
-  WHERE i.is_active AND i.code IN ('getusermedia_error', 'no_media_access')),
+  WHERE i.is_active AND ` + b.sincePred("i", q) + ` AND i.code IN ('getusermedia_error', 'no_media_access')),
 fbad AS (SELECT DISTINCT i.session_id FROM app_issue i
-  WHERE i.is_active AND ` + issueConnActive("i") + `
+  WHERE i.is_active AND ` + b.sincePred("i", q) + ` AND ` + issueConnActive("i") + `
     AND i.code IN ('connection_failed', 'ice_failed', 'connection_disconnected')),
 fk AS MATERIALIZED (SELECT k.id, k.session_id, k.state, k.duration, fc.ongoing, k.connected
   FROM (SELECT k.id, k.session_id, k.conference_id, k.state, k.duration,
       k.state IN ('connected', 'disconnected') OR (k.connection_info -> 'negotiations') @> '[{"status":"connected"}]'::jsonb AS connected
-    FROM app_connection k WHERE k.is_active OFFSET 0) k
+    FROM app_connection k WHERE k.is_active AND ` + b.sincePred("k", q) + ` OFFSET 0) k
   JOIN sess ks ON ks.id = k.session_id JOIN conference fc ON fc.id = k.conference_id),
 fst AS (SELECT x.connection_id, COALESCE(max(x.rx) > min(x.rx), false) OR COALESCE(max(x.tx) > min(x.tx), false) AS rising
   FROM (SELECT y.connection_id, ` + num("bytesReceived") + ` AS rx, ` + num("bytesSent") + ` AS tx
