@@ -704,17 +704,18 @@ func TestFunnelHandCounted(t *testing.T) {
 func TestChildRowsStampedBeforeTheirSession(t *testing.T) {
 	pool := aggregatesPool(t)
 	st := app1Store(pool)
-	// K1 (S1's only connection) and I18 (S6's connection_disconnected), 12 hours before the range.
+	// K1 (S1's only connection), I09 (S2's getusermedia_error) and I18 (S6's connection_disconnected),
+	// 12 hours before the range.
 	for _, sql := range []string{
 		`UPDATE app_connection SET created_at = '2026-10-31 12:00Z' WHERE id = '00000000-0000-4000-8000-000000000e01'`,
-		`UPDATE app_issue SET created_at = '2026-10-31 12:00Z' WHERE id = '00000000-0000-4000-8000-000000000f18'`,
+		`UPDATE app_issue SET created_at = '2026-10-31 12:00Z' WHERE id IN ('00000000-0000-4000-8000-000000000f09', '00000000-0000-4000-8000-000000000f18')`,
 	} {
 		if _, err := pool.Exec(context.Background(), sql); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// As in TestFunnelHandCounted: without K1, S1 would not attempt a connection (13, 8, 6, ...);
-	// without I18, S6 would be stable (..., 3).
+	// As in TestFunnelHandCounted: without I09, S2 would pass media access (13, 9, ...); without K1,
+	// S1 would not attempt a connection (13, 8, 6, ...); without I18, S6 would be stable (..., 3).
 	f := run(t, st, query.TypeFunnel, `{}`)[0]
 	checkNums(t, f, "sessions", 13, 8, 7, 5, 4, 2)
 	// As in TestBreakdownHandCounted: Firefox's 3 issues are I09, I18 and I20.
@@ -722,7 +723,9 @@ func TestChildRowsStampedBeforeTheirSession(t *testing.T) {
 	checkStrs(t, f, "browser", "Chrome", "Firefox", "Safari", "unknown", "Edge", "none")
 	checkNums(t, f, "issues", 10, 3, 1, 0, 1, 0)
 	f = run(t, st, query.TypeBreakdown, `{"groupBy":"issueCode"}`)[0]
-	if got := nums(t, f, "issues")[slices.Index(strs(t, f, "issueCode"), "connection_disconnected")]; got != 1 {
-		t.Errorf("connection_disconnected issues = %v, want 1 (I18)", got)
+	for code, want := range map[string]float64{"getusermedia_error": 7, "connection_disconnected": 1} {
+		if got := nums(t, f, "issues")[slices.Index(strs(t, f, "issueCode"), code)]; got != want {
+			t.Errorf("%s issues = %v, want %v", code, got, want)
+		}
 	}
 }
