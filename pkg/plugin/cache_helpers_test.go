@@ -172,13 +172,15 @@ func dq(refID, body string, from, to time.Time, interval time.Duration) backend.
 		TimeRange: backend.TimeRange{From: from, To: to}, Interval: interval, MaxDataPoints: 1000}
 }
 
-// runOne runs one query through QueryData and fails the test on an error response.
+// runOne runs one query through QueryData and fails the test on an error response. It returns once
+// the buckets the query computed are written (storeAsync), as a load a little later would find them.
 func runOne(t testing.TB, d *Datasource, q backend.DataQuery) (data.Frames, string) {
 	t.Helper()
 	resp, err := d.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{q}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.waitStores(time.Minute)
 	r := resp.Responses[q.RefID]
 	if r.Error != nil {
 		t.Fatalf("query %s: %v", q.JSON, r.Error)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -56,6 +57,8 @@ type Datasource struct {
 	prewarm *prewarmer
 	// loads shares loads that panels make at the same time (store.Inflight).
 	loads cache.Flight
+	// stores counts bucket writes still running after their response (storeAsync).
+	stores atomic.Int64
 }
 
 // options are the test seams of a Datasource.
@@ -153,6 +156,7 @@ func (d *Datasource) Dispose() {
 	if d.prewarm != nil {
 		d.prewarm.stop()
 	}
+	d.waitStores(storeTimeout)
 	if d.pool != nil {
 		d.pool.Close()
 	}
