@@ -278,8 +278,9 @@ func (d *Datasource) computeBuckets(ctx context.Context, st *store.Store, p plan
 				errs[c] = errNotSplittable
 			}
 			if errs[c] == nil {
+				cut := splitFrames(fresh[c], starts[i:j+1], step)
 				d.storeAsync(ctx, func(ctx context.Context) {
-					d.storeBuckets(ctx, p.q, fresh[c], starts[i:j+1], keys[i:j+1], pieces[i:j+1], step, cutoff)
+					d.storeBuckets(ctx, p.q, cut, starts[i:j+1], keys[i:j+1], pieces[i:j+1], step, cutoff)
 				})
 			}
 			return nil // every chunk runs; errs holds each one's outcome
@@ -338,8 +339,9 @@ const storeTimeout = 10 * time.Second
 // storeAsync runs store (a chunk's bucket writes) after the response instead of before it: encoding
 // and compressing a chunk's one-row pieces cost more than its statement for short ranges
 // (conferenceStatus, 1 day at 5-minute steps: 288 pieces, ~150 ms against a 50 ms statement). The
-// frames it reads are not changed by anyone after they are computed. A later load that comes before
-// the writes end computes those buckets again; nothing else depends on them.
+// pieces it writes are cut before (splitFrames: their values and meta are their own; labels and
+// field configs are only read once computed). A later load that comes before the writes end computes
+// those buckets again; nothing else depends on them.
 func (d *Datasource) storeAsync(ctx context.Context, store func(context.Context)) {
 	d.stores.Add(1)
 	go func() {
@@ -363,11 +365,11 @@ func (d *Datasource) waitStores(timeout time.Duration) {
 	}
 }
 
-// storeBuckets caches the completed buckets of a freshly computed chunk (starts, keys and cached
-// are its buckets') that were not cached yet, with the historic TTL unless they may still change.
-func (d *Datasource) storeBuckets(ctx context.Context, q query.Query, fs data.Frames, starts []time.Time, keys []string, cached []data.Frames, step time.Duration, cutoff time.Time) {
+// storeBuckets caches the completed buckets of a freshly computed chunk, cut into pieces (starts,
+// keys and cached are its buckets') that were not cached yet, with the historic TTL unless they may
+// still change.
+func (d *Datasource) storeBuckets(ctx context.Context, q query.Query, pieces []data.Frames, starts []time.Time, keys []string, cached []data.Frames, step time.Duration, cutoff time.Time) {
 	historic, volatile := map[string][]byte{}, map[string][]byte{}
-	pieces := splitFrames(fs, starts, step)
 	for i, s := range starts {
 		if cached[i] != nil || s.Add(step).After(cutoff) {
 			continue
