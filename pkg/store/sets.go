@@ -60,6 +60,7 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 		if !confStatus {
 			cols += ", NULL::text AS status"
 		}
+		where := and(preds...)
 		open := materialized(n.confOnce && !confStatus)
 		if len(f.IssueCode) == 0 && sessPred == "" {
 			// Without a filter through sessions or issues, the conference set is one scan of
@@ -71,12 +72,12 @@ func (b *sqlb) entityCTEs(q query.Query, s Scope, n need) string {
 			// session before narrowing to the range's conferences (overview, 1 day of seed30: 374-382 ->
 			// 221-228 ms of SQL; 7 days 580 -> 465 ms; 30 days unchanged).
 			if confStatus {
-				confIDs = "SELECT c.id FROM conference c WHERE " + and(preds...)
+				confIDs = "SELECT c.id FROM conference c WHERE " + where
 			} else {
 				open = " AS NOT MATERIALIZED ("
 			}
 		}
-		ctes = append(ctes, name("conf", confStatus)+open+"SELECT "+cols+" FROM conference c WHERE "+and(preds...)+")")
+		ctes = append(ctes, name("conf", confStatus)+open+"SELECT "+cols+" FROM conference c WHERE "+where+")")
 	}
 	// Filters that sessions and connections inherit from their conference.
 	parent := func() []string {
